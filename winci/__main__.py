@@ -1,0 +1,7 @@
+"""Allow ``python -m winci``."""
+
+import sys
+
+from winci.cli import main
+
+sys.exit(main())

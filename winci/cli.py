@@ -1,0 +1,80 @@
+"""The ``winci`` command line: a thin layer over plain functions that return exit codes.
+
+Each subcommand lives in ``winci/commands/<name>.py`` and exposes:
+
+- ``HELP``: a one-line description;
+- ``add_arguments(parser)``: its options;
+- ``run(args) -> int``: the work, returning an exit code.
+
+Commands are discovered from that package, so adding one needs no change here.
+Errors derived from :class:`winci.errors.WinciError` become a one-line message and
+their exit code; nothing else is caught, so real bugs still show a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import pkgutil
+import sys
+from collections.abc import Sequence
+from types import ModuleType
+
+from winci import __version__
+from winci import commands as commands_pkg
+from winci.errors import EXIT_INFRA, WinciError
+
+
+def _command_modules() -> list[tuple[str, ModuleType]]:
+    found = []
+    for info in pkgutil.iter_modules(commands_pkg.__path__):
+        if info.name.startswith("_"):
+            continue
+        module = importlib.import_module(f"{commands_pkg.__name__}.{info.name}")
+        if hasattr(module, "run") and hasattr(module, "add_arguments"):
+            name = getattr(module, "NAME", info.name.replace("_", "-"))
+            found.append((name, module))
+    return sorted(found)
+
+
+def build_parser() -> tuple[argparse.ArgumentParser, dict[str, ModuleType]]:
+    parser = argparse.ArgumentParser(
+        prog="winci",
+        description="Windows test and CI environment for OpenStack Glance.",
+    )
+    parser.add_argument("--version", action="version", version=f"winci {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    modules: dict[str, ModuleType] = {}
+    for name, module in _command_modules():
+        help_text = getattr(module, "HELP", "")
+        cmd_parser = sub.add_parser(
+            name,
+            help=help_text,
+            description=getattr(module, "DESCRIPTION", help_text),
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+        module.add_arguments(cmd_parser)
+        modules[name] = module
+    return parser, modules
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser, modules = build_parser()
+    args = parser.parse_args(argv)
+    if not args.command:
+        parser.print_help()
+        return 2
+    module = modules[args.command]
+    try:
+        code: int = module.run(args)
+    except WinciError as exc:
+        print(f"winci {args.command}: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print(f"winci {args.command}: interrupted; child processes were ended", file=sys.stderr)
+        return EXIT_INFRA
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Subcommands of the ``winci`` CLI, one module each (see :mod:`winci.cli`)."""

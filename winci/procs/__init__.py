@@ -1,0 +1,5 @@
+"""Child processes: the one runner every winci child goes through, and its helpers."""
+
+from winci.procs.runner import Completed, Runner, Service, kill_tree
+
+__all__ = ["Completed", "Runner", "Service", "kill_tree"]

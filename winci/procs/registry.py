@@ -1,0 +1,146 @@
+"""A record of what a run started, so the next run can clean up after a killed one.
+
+Each run writes ``<state_dir>/<run_id>.json`` with its own pid and start time, the
+children it started, and the private folders it created. When a run starts, it reads
+the other records: a record whose owner is gone (killed with SIGKILL, a power cut,
+a closed console) has its processes ended (matched by pid *and* start time, so a
+reused pid is never touched) and its folders removed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import psutil
+
+RUN_ID_ENV = "WINCI_RUN_ID"
+
+
+def _create_time(pid: int) -> float | None:
+    try:
+        return psutil.Process(pid).create_time()
+    except (psutil.NoSuchProcess, psutil.AccessDenied):
+        return None
+
+
+@dataclass
+class Reaped:
+    run_id: str
+    processes: list[int] = field(default_factory=list)
+    paths: list[str] = field(default_factory=list)
+
+
+class Registry:
+    """The state file of one run."""
+
+    def __init__(self, state_dir: Path, run_id: str) -> None:
+        self.state_dir = state_dir
+        self.run_id = run_id
+        self.path = state_dir / f"{run_id}.json"
+        self._lock = threading.Lock()
+        self._data: dict[str, object] = {
+            "run_id": run_id,
+            "owner_pid": os.getpid(),
+            "owner_create_time": _create_time(os.getpid()),
+            "processes": {},
+            "paths": [],
+        }
+        state_dir.mkdir(parents=True, exist_ok=True)
+        self._save()
+
+    def _save(self) -> None:
+        tmp = self.path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(self._data, indent=1), encoding="utf-8")
+        os.replace(tmp, self.path)
+
+    def add_process(self, pid: int, name: str) -> None:
+        with self._lock:
+            procs = self._data["processes"]
+            assert isinstance(procs, dict)
+            procs[str(pid)] = {"name": name, "create_time": _create_time(pid)}
+            self._save()
+
+    def remove_process(self, pid: int) -> None:
+        with self._lock:
+            procs = self._data["processes"]
+            assert isinstance(procs, dict)
+            procs.pop(str(pid), None)
+            self._save()
+
+    def add_path(self, path: Path) -> None:
+        """A private folder to delete if this run is killed (data dirs, sockets)."""
+        with self._lock:
+            paths = self._data["paths"]
+            assert isinstance(paths, list)
+            paths.append(str(path))
+            self._save()
+
+    def close(self) -> None:
+        """The run ended normally: its record is no longer needed."""
+        with self._lock:
+            self.path.unlink(missing_ok=True)
+
+
+def _owner_alive(data: dict[str, object]) -> bool:
+    pid = data.get("owner_pid")
+    if not isinstance(pid, int):
+        return False
+    ctime = _create_time(pid)
+    if ctime is None:
+        return False
+    recorded = data.get("owner_create_time")
+    return not isinstance(recorded, float) or abs(ctime - recorded) < 1.0
+
+
+def _processes_of_run(run_id: str) -> list[psutil.Process]:
+    """Processes whose environment carries the run id (catches orphaned grandchildren)."""
+    found = []
+    for proc in psutil.process_iter(["pid"]):
+        if proc.pid == os.getpid():
+            continue
+        try:
+            if proc.environ().get(RUN_ID_ENV) == run_id:
+                found.append(proc)
+        except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess, OSError):
+            continue
+    return found
+
+
+def reap_stale(state_dir: Path, *, keep_paths: bool = False) -> list[Reaped]:
+    """End the processes and remove the folders of runs whose owner is gone."""
+    from winci.procs.runner import kill_tree
+
+    reaped: list[Reaped] = []
+    if not state_dir.is_dir():
+        return reaped
+    for record in sorted(state_dir.glob("*.json")):
+        try:
+            data = json.loads(record.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            record.unlink(missing_ok=True)
+            continue
+        if data.get("keep") or _owner_alive(data):
+            continue
+        result = Reaped(run_id=str(data.get("run_id", record.stem)))
+        for pid_s, info in dict(data.get("processes", {})).items():
+            pid = int(pid_s)
+            ctime = _create_time(pid)
+            recorded = info.get("create_time") if isinstance(info, dict) else None
+            if ctime is not None and recorded is not None and abs(ctime - recorded) < 1.0:
+                result.processes.extend(kill_tree(pid, grace=3))
+        for proc in _processes_of_run(result.run_id):
+            result.processes.extend(kill_tree(proc, grace=3))
+        if not keep_paths:
+            for p in data.get("paths", []):
+                path = Path(p)
+                if path.exists():
+                    shutil.rmtree(path, ignore_errors=True)
+                    result.paths.append(p)
+        record.unlink(missing_ok=True)
+        reaped.append(result)
+    return reaped

@@ -1,0 +1,311 @@
+"""The one runner every winci child process goes through.
+
+Each child:
+
+- runs with a timeout (a one-shot command) or a lifetime limit (a service);
+- has its output masked and logged to ``<log_dir>/<name>.log``;
+- is recorded in the run's :class:`~winci.procs.registry.Registry`, so that a later run
+  can end it if this one is killed outright;
+- has its whole process tree ended (psutil) when it times out, when the runner is
+  closed, on error and on Ctrl-C.
+
+No ``shell=True``, no ``preexec_fn``, no process groups: tree termination goes through
+psutil, which works the same on Windows and Linux.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import threading
+import time
+from collections import deque
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO
+
+import psutil
+
+from winci.errors import InfraError, ProcessTimeout
+from winci.masking import GLOBAL_MASKER, Masker
+
+from winci.procs.registry import RUN_ID_ENV, Registry
+
+
+def kill_tree(proc: int | psutil.Process, grace: float = 5.0) -> list[int]:
+    """End a process and all its descendants: terminate, wait ``grace``, then kill.
+
+    Returns the pids that were ended. Processes already gone are ignored.
+    """
+    try:
+        root = proc if isinstance(proc, psutil.Process) else psutil.Process(proc)
+        procs = [*root.children(recursive=True), root]
+    except psutil.NoSuchProcess:
+        return []
+    for p in procs:
+        try:
+            p.terminate()
+        except psutil.NoSuchProcess:
+            pass
+    _, alive = psutil.wait_procs(procs, timeout=grace)
+    for p in alive:
+        try:
+            p.kill()
+        except psutil.NoSuchProcess:
+            pass
+    psutil.wait_procs(alive, timeout=grace)
+    return [p.pid for p in procs]
+
+
+def _fmt_cmd(cmd: Sequence[str]) -> str:
+    return subprocess.list2cmdline(list(cmd))
+
+
+@dataclass
+class Completed:
+    """The result of a one-shot command."""
+
+    cmd: list[str]
+    returncode: int
+    log: Path
+    duration_s: float
+    tail: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.returncode == 0
+
+    def tail_text(self, lines: int = 20) -> str:
+        return "\n".join(self.tail[-lines:])
+
+
+class _LogPump(threading.Thread):
+    """Copies a child's output to its log file, masking secrets, keeping a tail."""
+
+    def __init__(self, stream: IO[bytes], log: Path, masker: Masker, tail: int = 200) -> None:
+        super().__init__(daemon=True)
+        self.stream = stream
+        self.log = log
+        self.masker = masker
+        self.tail: deque[str] = deque(maxlen=tail)
+
+    def run(self) -> None:
+        with open(self.log, "a", encoding="utf-8", errors="replace") as out:
+            for raw in iter(self.stream.readline, b""):
+                line = self.masker.mask(raw.decode("utf-8", errors="replace").rstrip("\r\n"))
+                self.tail.append(line)
+                out.write(line + "\n")
+                out.flush()
+        self.stream.close()
+
+
+class Service:
+    """A background child (a database server, a WSGI server, a test runner)."""
+
+    def __init__(
+        self,
+        runner: Runner,
+        name: str,
+        popen: subprocess.Popen[bytes],
+        pump: _LogPump,
+        lifetime: float | None,
+    ) -> None:
+        self.runner = runner
+        self.name = name
+        self.popen = popen
+        self.pump = pump
+        self.log = pump.log
+        self.started = time.monotonic()
+        self._timer: threading.Timer | None = None
+        self.timed_out = False
+        if lifetime:
+            self._timer = threading.Timer(lifetime, self._expire)
+            self._timer.daemon = True
+            self._timer.start()
+
+    @property
+    def pid(self) -> int:
+        return self.popen.pid
+
+    def _expire(self) -> None:
+        self.timed_out = True
+        kill_tree(self.popen.pid)
+
+    def alive(self) -> bool:
+        return self.popen.poll() is None
+
+    def wait(self, timeout: float | None = None) -> int:
+        """Wait for the child to exit; on timeout end its tree and raise."""
+        try:
+            code = self.popen.wait(timeout=timeout)
+        except subprocess.TimeoutExpired as exc:
+            self.stop()
+            raise ProcessTimeout(
+                f"{self.name} did not finish within {timeout:.0f}s and was ended",
+                f"see {self.log}",
+            ) from exc
+        self.pump.join(timeout=10)
+        if self._timer:
+            self._timer.cancel()
+        if self.timed_out:
+            raise ProcessTimeout(f"{self.name} ran past its time limit and was ended",
+                                 f"see {self.log}")
+        return code
+
+    def stop(self, grace: float = 5.0) -> None:
+        if self._timer:
+            self._timer.cancel()
+        kill_tree(self.popen.pid, grace=grace)
+        try:
+            self.popen.wait(timeout=grace)
+        except subprocess.TimeoutExpired:
+            pass
+        self.pump.join(timeout=5)
+        self.runner._forget(self)
+
+    def tail_text(self, lines: int = 20) -> str:
+        return "\n".join(list(self.pump.tail)[-lines:])
+
+
+class Runner:
+    """Starts and tracks child processes for one run."""
+
+    def __init__(
+        self,
+        log_dir: Path,
+        *,
+        run_id: str = "adhoc",
+        masker: Masker | None = None,
+        registry: Registry | None = None,
+        base_env: Mapping[str, str] | None = None,
+    ) -> None:
+        self.log_dir = log_dir
+        self.run_id = run_id
+        self.masker = masker or GLOBAL_MASKER
+        self.registry = registry
+        self.base_env = dict(base_env if base_env is not None else os.environ)
+        self._services: list[Service] = []
+        self._lock = threading.Lock()
+        self._counter = 0
+
+    # -- helpers -------------------------------------------------------------------
+    def _log_path(self, name: str) -> Path:
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in name)
+        return self.log_dir / f"{safe}.log"
+
+    def _env(self, env: Mapping[str, str] | None, extra: Mapping[str, str] | None) -> dict[str, str]:
+        merged = dict(env if env is not None else self.base_env)
+        if extra:
+            merged.update(extra)
+        merged[RUN_ID_ENV] = self.run_id
+        return merged
+
+    def _spawn(
+        self,
+        cmd: Sequence[str | os.PathLike[str]],
+        name: str,
+        cwd: Path | None,
+        env: Mapping[str, str] | None,
+        extra_env: Mapping[str, str] | None,
+        stdin_data: bytes | None = None,
+    ) -> tuple[subprocess.Popen[bytes], _LogPump, list[str]]:
+        argv = [os.fspath(c) for c in cmd]
+        log = self._log_path(name)
+        with open(log, "a", encoding="utf-8") as out:
+            out.write(f"$ {self.masker.mask(_fmt_cmd(argv))}\n")
+            if cwd:
+                out.write(f"# cwd: {cwd}\n")
+        try:
+            popen = subprocess.Popen(  # noqa: S603 - argv list, never a shell
+                argv,
+                cwd=os.fspath(cwd) if cwd else None,
+                env=self._env(env, extra_env),
+                stdin=subprocess.PIPE if stdin_data is not None else subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+            )
+        except OSError as exc:
+            raise InfraError(f"cannot start {name}: {exc.strerror or exc}",
+                             f"command: {argv[0]}") from exc
+        if self.registry:
+            self.registry.add_process(popen.pid, name)
+        if stdin_data is not None and popen.stdin:
+            try:
+                popen.stdin.write(stdin_data)
+                popen.stdin.close()
+            except OSError:
+                pass
+        assert popen.stdout is not None
+        pump = _LogPump(popen.stdout, log, self.masker)
+        pump.start()
+        return popen, pump, argv
+
+    def _forget(self, service: Service) -> None:
+        with self._lock:
+            if service in self._services:
+                self._services.remove(service)
+        if self.registry:
+            self.registry.remove_process(service.pid)
+
+    # -- public API ------------------------------------------------------------------
+    def run(
+        self,
+        cmd: Sequence[str | os.PathLike[str]],
+        *,
+        name: str,
+        timeout: float,
+        cwd: Path | None = None,
+        env: Mapping[str, str] | None = None,
+        extra_env: Mapping[str, str] | None = None,
+        check: bool = True,
+        stdin_data: bytes | None = None,
+    ) -> Completed:
+        """Run a command to completion; raise :class:`InfraError` if it fails and ``check``."""
+        start = time.monotonic()
+        popen, pump, argv = self._spawn(cmd, name, cwd, env, extra_env, stdin_data)
+        service = Service(self, name, popen, pump, None)
+        with self._lock:
+            self._services.append(service)
+        try:
+            code = service.wait(timeout=timeout)
+        finally:
+            self._forget(service)
+        done = Completed(argv, code, pump.log, time.monotonic() - start, list(pump.tail))
+        if check and code != 0:
+            raise InfraError(
+                f"{name} failed with exit code {code}",
+                f"log: {pump.log}; last line: {done.tail[-1] if done.tail else '(no output)'}",
+            )
+        return done
+
+    def start(
+        self,
+        cmd: Sequence[str | os.PathLike[str]],
+        *,
+        name: str,
+        lifetime: float | None,
+        cwd: Path | None = None,
+        env: Mapping[str, str] | None = None,
+        extra_env: Mapping[str, str] | None = None,
+    ) -> Service:
+        """Start a background child; it is ended by :meth:`close` or after ``lifetime``."""
+        popen, pump, _ = self._spawn(cmd, name, cwd, env, extra_env)
+        service = Service(self, name, popen, pump, lifetime)
+        with self._lock:
+            self._services.append(service)
+        return service
+
+    def close(self) -> None:
+        """End every child still running, newest first."""
+        with self._lock:
+            services = list(reversed(self._services))
+        for service in services:
+            service.stop()
+
+    def __enter__(self) -> Runner:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
