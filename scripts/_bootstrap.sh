@@ -64,8 +64,11 @@ ensure_venv() {
     fi
     say "installing winci${extras:+[$extras]} into .venv (pinned by constraints/winci.txt)"
     "$VENV/bin/python" -m pip install -q --upgrade pip >/dev/null 2>&1 || true
-    "$VENV/bin/python" -m pip install -q -c "$WINCI_ROOT/constraints/winci.txt" \
-        -e "$WINCI_ROOT${extras:+[$extras]}" || die "pip install of winci failed"
+    if ! "$VENV/bin/python" -m pip install -c "$WINCI_ROOT/constraints/winci.txt" \
+        -e "$WINCI_ROOT${extras:+[$extras]}" >"$VENV/pip-install.log" 2>&1; then
+        grep -v "^WARNING: Location" "$VENV/pip-install.log" | tail -n 30 >&2
+        die "pip install of winci failed (full log: $VENV/pip-install.log)"
+    fi
     rm -f "$VENV"/.winci-installed-*
     touch "$stamp"
 }
