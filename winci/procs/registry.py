@@ -56,7 +56,7 @@ class Registry:
     def _save(self) -> None:
         tmp = self.path.with_suffix(".tmp")
         tmp.write_text(json.dumps(self._data, indent=1), encoding="utf-8")
-        os.replace(tmp, self.path)
+        tmp.replace(self.path)
 
     def add_process(self, pid: int, name: str) -> None:
         with self._lock:

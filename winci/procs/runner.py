@@ -29,7 +29,6 @@ import psutil
 
 from winci.errors import InfraError, ProcessTimeout
 from winci.masking import GLOBAL_MASKER, Masker
-
 from winci.procs.registry import RUN_ID_ENV, Registry
 
 
@@ -195,7 +194,9 @@ class Runner:
         safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in name)
         return self.log_dir / f"{safe}.log"
 
-    def _env(self, env: Mapping[str, str] | None, extra: Mapping[str, str] | None) -> dict[str, str]:
+    def _env(
+        self, env: Mapping[str, str] | None, extra: Mapping[str, str] | None
+    ) -> dict[str, str]:
         merged = dict(env if env is not None else self.base_env)
         if extra:
             merged.update(extra)
@@ -218,7 +219,7 @@ class Runner:
             if cwd:
                 out.write(f"# cwd: {cwd}\n")
         try:
-            popen = subprocess.Popen(  # noqa: S603 - argv list, never a shell
+            popen = subprocess.Popen(
                 argv,
                 cwd=os.fspath(cwd) if cwd else None,
                 env=self._env(env, extra_env),

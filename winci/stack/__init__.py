@@ -1,0 +1,1 @@
+"""The services a lane runs against: a database, Keystone and Glance."""
