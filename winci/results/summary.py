@@ -1,0 +1,92 @@
+"""Classify a lane's tests and build its ``summary.json`` dict.
+
+A failing test (``fail`` or ``uxsuccess``) counts as an unexpected failure unless
+its id is on the lane's known-failure list or it passed its isolated retry
+(flaky). Ids are matched with and without their ``[...]`` attribute suffix.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from winci.results.stream import FAILING, TestCase
+
+SLOWEST = 20
+
+
+def _lookup(case: TestCase, table: Mapping[str, str]) -> str | None:
+    if case.test_id in table:
+        return table[case.test_id]
+    return table.get(case.base_id)
+
+
+@dataclass
+class LaneResults:
+    """The tests of one lane, sorted into the groups a report shows."""
+
+    lane: str
+    cases: Sequence[TestCase]
+    failures: list[TestCase] = field(default_factory=list)
+    known: list[tuple[TestCase, str]] = field(default_factory=list)
+    flaky: list[TestCase] = field(default_factory=list)
+    skips: list[TestCase] = field(default_factory=list)
+    passed: int = 0
+    expected_failures: int = 0
+
+    @classmethod
+    def classify(cls, cases: Sequence[TestCase], *, lane: str,
+                 known_failures: Mapping[str, str] | None = None,
+                 flaky: Collection[str] = ()) -> LaneResults:
+        known_failures = known_failures or {}
+        flaky_ids = set(flaky)
+        res = cls(lane=lane, cases=cases)
+        for case in cases:
+            if case.status in FAILING:
+                if case.test_id in flaky_ids or case.base_id in flaky_ids:
+                    res.flaky.append(case)
+                    continue
+                reason = _lookup(case, known_failures)
+                if reason is not None:
+                    res.known.append((case, reason))
+                else:
+                    res.failures.append(case)
+            elif case.status == "skip":
+                res.skips.append(case)
+            else:
+                res.passed += 1
+                if case.status == "xfail":
+                    res.expected_failures += 1
+        return res
+
+    @property
+    def wall_s(self) -> float:
+        starts = [c.start for c in self.cases if c.start is not None]
+        stops = [c.stop for c in self.cases if c.stop is not None]
+        if not starts or not stops:
+            return 0.0
+        return max(0.0, (max(stops) - min(starts)).total_seconds())
+
+    def slowest(self, n: int = SLOWEST) -> list[TestCase]:
+        return sorted(self.cases, key=lambda c: c.duration_s, reverse=True)[:n]
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "lane": self.lane,
+            "total": len(self.cases),
+            "passed": self.passed,
+            "failed": len(self.failures),
+            "known_failures": len(self.known),
+            "flaky": len(self.flaky),
+            "skipped": len(self.skips),
+            "expected_failures": self.expected_failures,
+            "duration_s": round(self.wall_s, 3),
+            "failures": [{"id": c.test_id, "status": c.status, "traceback": c.details,
+                          "duration_s": round(c.duration_s, 3)} for c in self.failures],
+            "known": [{"id": c.test_id, "reason": reason} for c, reason in self.known],
+            "flaky_tests": [c.test_id for c in self.flaky],
+            "skips": [{"id": c.test_id, "reason": c.details} for c in self.skips],
+            "slowest": [{"id": c.test_id, "duration_s": round(c.duration_s, 3)}
+                        for c in self.slowest()],
+        }
