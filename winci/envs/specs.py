@@ -1,0 +1,60 @@
+"""What goes into the Glance, Keystone and tempest environments.
+
+Versions are pinned here and by ``constraints/upper-constraints.txt``; refresh the
+latter with ``winci constraints refresh``.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from winci.envs.builder import EnvSpec
+from winci.paths import repo_file
+
+KEYSTONE_VERSION = "30.0.0"
+TEMPEST_VERSION = "47.0.0"
+
+# Test requirements the lanes do not use: linters, coverage and the PostgreSQL driver
+# (no PostgreSQL lane; it needs libpq to build).
+EXCLUDED_TEST_REQUIREMENTS = frozenset({"hacking", "doc8", "coverage", "psycopg2"})
+
+
+def upper_constraints() -> Path:
+    return repo_file("constraints", "upper-constraints.txt")
+
+
+def _requirement_lines(path: Path, exclude: frozenset[str] = frozenset()) -> list[str]:
+    lines = []
+    for raw in path.read_text(encoding="utf-8").splitlines():
+        line = raw.split(" #", 1)[0].strip()
+        if not line or line.startswith("#"):
+            continue
+        name = re.split(r"[<>=!~;\[ ]", line, maxsplit=1)[0].lower()
+        if name in exclude:
+            continue
+        lines.append(line)
+    return lines
+
+
+def glance_env(tree: Path, *, extra: tuple[str, ...] = (), local_key: str = "") -> EnvSpec:
+    """Glance's requirements and test requirements (Glance itself goes in editable)."""
+    reqs = _requirement_lines(tree / "requirements.txt")
+    test_reqs = tree / "test-requirements.txt"
+    if test_reqs.is_file():
+        reqs += _requirement_lines(test_reqs, EXCLUDED_TEST_REQUIREMENTS)
+    reqs += ["stestr", "waitress", "PyMySQL", *extra]
+    return EnvSpec(name="glance", requirements=tuple(reqs), constraints=upper_constraints(),
+                   local_key=local_key)
+
+
+def keystone_env(*, extra: tuple[str, ...] = (), local_key: str = "") -> EnvSpec:
+    return EnvSpec(name="keystone",
+                   requirements=(f"keystone=={KEYSTONE_VERSION}", "PyMySQL", "waitress",
+                                 *extra),
+                   constraints=upper_constraints(), local_key=local_key)
+
+
+def tempest_env() -> EnvSpec:
+    return EnvSpec(name="tempest", requirements=(f"tempest=={TEMPEST_VERSION}",),
+                   constraints=upper_constraints())

@@ -1,0 +1,84 @@
+"""Serve a WSGI application with waitress: the one launcher for Keystone and Glance.
+
+This file is run *by the service's own Python* (the Keystone or Glance venv, or the
+container's interpreter), so it imports nothing from winci and only the stdlib and
+waitress:
+
+    python launcher.py --app glance.wsgi.api:application --port 9292 \
+        --env OS_GLANCE_CONFIG_DIR=/path/to/config
+
+Two OpenStack pitfalls are handled here:
+
+- oslo.config in Keystone parses ``sys.argv``: the launcher's own arguments are removed
+  from ``sys.argv`` before the application is imported;
+- waitress limits request bodies to 1 GiB by default: image uploads need more, so the
+  limit is raised (``--max-request-body-size``).
+
+The same code runs on Windows and Linux: waitress is pure Python, and the process is
+ended by the caller (winci's runner ends the whole process tree).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import os
+import sys
+from collections.abc import Callable
+from typing import Any
+
+DEFAULT_MAX_BODY = 64 * 1024**3  # 64 GiB: images are large
+
+
+def _load_app(spec: str) -> Callable[..., Any]:
+    module_name, _, attr = spec.partition(":")
+    module = importlib.import_module(module_name)
+    obj: Any = module
+    for part in (attr or "application").split("."):
+        obj = getattr(obj, part)
+    if isinstance(obj, type) or not callable(obj):
+        raise SystemExit(f"launcher: {spec} is not a WSGI application")
+    if attr.endswith(")"):
+        raise SystemExit("launcher: factories are not supported; name the application")
+    return obj  # type: ignore[no-any-return]
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="winci-launcher", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--app", required=True, help="module:attribute of the WSGI app")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument("--max-request-body-size", type=int, default=DEFAULT_MAX_BODY)
+    parser.add_argument("--env", action="append", default=[], metavar="KEY=VALUE",
+                        help="set in os.environ before importing the application")
+    parser.add_argument("--name", default="wsgi", help="name used in log lines")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(list(sys.argv[1:] if argv is None else argv))
+    for item in args.env:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise SystemExit(f"launcher: --env {item!r} is not KEY=VALUE")
+        os.environ[key] = value
+    # oslo.config (Keystone) reads sys.argv when the app is imported.
+    sys.argv = [sys.argv[0]]
+    logging.basicConfig(level=logging.INFO,
+                        format=f"%(asctime)s {args.name} %(levelname)s %(name)s %(message)s")
+    app = _load_app(args.app)
+    import waitress
+
+    print(f"{args.name}: serving {args.app} on http://{args.host}:{args.port} "
+          f"(waitress, {args.threads} threads, pid {os.getpid()})", flush=True)
+    waitress.serve(app, host=args.host, port=args.port, threads=args.threads,
+                   max_request_body_size=args.max_request_body_size,
+                   channel_timeout=300, ident=args.name, clear_untrusted_proxy_headers=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,166 @@
+"""The Glance source under test: a given tree or git checkout, or a release from PyPI.
+
+Lanes never run in the caller's tree: it is synced into a work copy (patched there when
+the queue applies), so a Zuul-prepared checkout stays as Zuul left it.
+"""
+
+from __future__ import annotations
+
+import configparser
+import hashlib
+import os
+import re
+import shutil
+import sys
+import tarfile
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from winci.errors import InfraError, UsageError
+from winci.paths import cache_dir
+from winci.procs import Runner
+
+DEFAULT_GLANCE_VERSION = "33.0.0"
+_IGNORE = {".git", ".stestr", ".tox", "__pycache__", ".eggs", "build", "dist", ".venv"}
+
+
+@dataclass
+class GlanceSource:
+    kind: str  # "pypi", "path" or "git"
+    path: Path
+    version: str
+    git_ref: str | None = None
+    git_sha: str | None = None
+
+    def as_dict(self) -> dict[str, str | None]:
+        d = asdict(self)
+        d["path"] = str(self.path)
+        return d
+
+    def identity(self) -> str:
+        """Stable id of where this source comes from (not of its content)."""
+        return hashlib.sha256(f"{self.kind}|{self.path.resolve()}".encode()).hexdigest()[:10]
+
+
+def validate_glance_tree(path: Path) -> None:
+    """A one-line usage error unless ``path`` is a Glance source tree."""
+    if not path.exists():
+        raise UsageError(f"--glance-src {path} does not exist",
+                         "give the path of a Glance source tree or git checkout")
+    if not path.is_dir():
+        raise UsageError(f"--glance-src {path} is not a directory")
+    missing = [p for p in ("glance/__init__.py", "setup.cfg", ".stestr.conf")
+               if not (path / p).is_file()]
+    if missing:
+        raise UsageError(f"{path} is not a Glance source tree (missing {', '.join(missing)})",
+                         "point --glance-src at the top of a Glance checkout")
+    cfg = configparser.ConfigParser()
+    try:
+        cfg.read(path / "setup.cfg", encoding="utf-8")
+    except configparser.Error as exc:
+        raise UsageError(f"{path}/setup.cfg cannot be parsed: {exc}") from exc
+    name = cfg.get("metadata", "name", fallback="")
+    if name.lower() != "glance":
+        raise UsageError(f"{path} is a source tree of {name or 'an unknown project'!r}, "
+                         "not of Glance")
+
+
+def _version_of(path: Path, runner: Runner | None) -> tuple[str, str | None, str | None]:
+    pkg_info = path / "PKG-INFO"
+    if pkg_info.is_file():
+        m = re.search(r"^Version:\s*(\S+)", pkg_info.read_text(encoding="utf-8"), re.M)
+        if m:
+            return m.group(1), None, None
+    if (path / ".git").exists() and runner is not None and shutil.which("git"):
+        sha = runner.run(["git", "-C", path, "rev-parse", "HEAD"], name="git-rev-parse",
+                         timeout=60, check=False)
+        desc = runner.run(["git", "-C", path, "describe", "--tags", "--always"],
+                          name="git-describe", timeout=60, check=False)
+        ref = runner.run(["git", "-C", path, "rev-parse", "--abbrev-ref", "HEAD"],
+                         name="git-ref", timeout=60, check=False)
+        sha_s = sha.tail[-1].strip() if sha.ok and sha.tail else None
+        ref_s = ref.tail[-1].strip() if ref.ok and ref.tail else None
+        version = desc.tail[-1].strip() if desc.ok and desc.tail else "0.0.0"
+        # pbr wants a PEP 440 version: 33.0.0-12-gabcdef -> 33.0.1.dev12
+        m = re.match(r"^(\d+)\.(\d+)\.(\d+)(?:-(\d+)-g[0-9a-f]+)?$", version)
+        if m:
+            major, minor, patch, dev = m.groups()
+            version = (f"{major}.{minor}.{int(patch) + 1}.dev{dev}" if dev
+                       else f"{major}.{minor}.{patch}")
+        else:
+            version = "0.0.0"
+        return version, ref_s, sha_s
+    return "0.0.0", None, None
+
+
+def fetch_pypi_release(version: str, runner: Runner) -> Path:
+    """Download and unpack ``glance==version`` from PyPI, once (cached)."""
+    root = cache_dir() / "sources"
+    tree = root / f"glance-{version}"
+    if (tree / "PKG-INFO").is_file():
+        return tree
+    root.mkdir(parents=True, exist_ok=True)
+    dl = root / "downloads"
+    runner.run([sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary", ":all:",
+                "-d", dl, f"glance=={version}"], name="glance-download", timeout=600)
+    candidates = sorted(dl.glob(f"glance-{version}.tar.gz"))
+    if not candidates:
+        raise InfraError(f"pip download of glance=={version} produced no sdist in {dl}")
+    staging = root / f".glance-{version}.unpack-{os.getpid()}"
+    shutil.rmtree(staging, ignore_errors=True)
+    with tarfile.open(candidates[0]) as tar:
+        tar.extractall(staging, filter="data")
+    inner = staging / f"glance-{version}"
+    if tree.exists():
+        shutil.rmtree(tree)
+    inner.replace(tree)
+    shutil.rmtree(staging, ignore_errors=True)
+    return tree
+
+
+def resolve(glance_src: Path | None, runner: Runner) -> GlanceSource:
+    """The Glance source for this run."""
+    if glance_src is None:
+        path = fetch_pypi_release(DEFAULT_GLANCE_VERSION, runner)
+        return GlanceSource("pypi", path, DEFAULT_GLANCE_VERSION)
+    path = glance_src.expanduser().resolve()
+    validate_glance_tree(path)
+    version, ref, sha = _version_of(path, runner)
+    return GlanceSource("git" if (path / ".git").exists() else "path", path, version, ref, sha)
+
+
+def sync_tree(src: Path, dest: Path) -> int:
+    """Make ``dest`` a copy of ``src`` (without VCS and build clutter); returns files copied.
+
+    Files whose size and mtime already match are left alone, so a re-run copies only
+    what changed, and files gone from ``src`` are removed from ``dest``.
+    """
+    copied = 0
+    wanted: set[Path] = set()
+    for root, dirs, files in os.walk(src):
+        dirs[:] = [d for d in dirs if d not in _IGNORE and not d.endswith(".egg-info")]
+        rel_root = Path(root).relative_to(src)
+        (dest / rel_root).mkdir(parents=True, exist_ok=True)
+        for name in files:
+            if name.endswith((".pyc", ".pyo", ".orig", ".rej")):
+                continue
+            rel = rel_root / name
+            wanted.add(rel)
+            s, d = src / rel, dest / rel
+            st = s.stat()
+            try:
+                dt = d.stat()
+                if dt.st_size == st.st_size and int(dt.st_mtime) == int(st.st_mtime):
+                    continue
+            except FileNotFoundError:
+                pass
+            shutil.copy2(s, d)
+            copied += 1
+    for root, dirs, files in os.walk(dest):
+        dirs[:] = [d for d in dirs if d not in _IGNORE and not d.endswith(".egg-info")]
+        rel_root = Path(root).relative_to(dest)
+        for name in files:
+            rel = rel_root / name
+            if rel not in wanted and not name.endswith((".pyc", ".pyo")):
+                (dest / rel).unlink()
+    return copied
