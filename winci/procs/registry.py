@@ -80,6 +80,12 @@ class Registry:
             paths.append(str(path))
             self._save()
 
+    def mark_keep(self) -> None:
+        """``--keep``: the stack stays up; only ``winci down`` ends it, not the next run."""
+        with self._lock:
+            self._data["keep"] = True
+            self._save()
+
     def close(self) -> None:
         """The run ended normally: its record is no longer needed."""
         with self._lock:

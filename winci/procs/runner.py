@@ -211,6 +211,7 @@ class Runner:
         env: Mapping[str, str] | None,
         extra_env: Mapping[str, str] | None,
         stdin_data: bytes | None = None,
+        stdout_path: Path | None = None,
     ) -> tuple[subprocess.Popen[bytes], _LogPump, list[str]]:
         argv = [os.fspath(c) for c in cmd]
         log = self._log_path(name)
@@ -218,18 +219,22 @@ class Runner:
             out.write(f"$ {self.masker.mask(_fmt_cmd(argv))}\n")
             if cwd:
                 out.write(f"# cwd: {cwd}\n")
+        stdout_file = open(stdout_path, "wb") if stdout_path else None
         try:
             popen = subprocess.Popen(
                 argv,
                 cwd=os.fspath(cwd) if cwd else None,
                 env=self._env(env, extra_env),
                 stdin=subprocess.PIPE if stdin_data is not None else subprocess.DEVNULL,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.STDOUT,
+                stdout=stdout_file if stdout_file else subprocess.PIPE,
+                stderr=subprocess.PIPE if stdout_file else subprocess.STDOUT,
             )
         except OSError as exc:
             raise InfraError(f"cannot start {name}: {exc.strerror or exc}",
                              f"command: {argv[0]}") from exc
+        finally:
+            if stdout_file:
+                stdout_file.close()  # the child has its own handle now
         if self.registry:
             self.registry.add_process(popen.pid, name)
         if stdin_data is not None and popen.stdin:
@@ -238,8 +243,9 @@ class Runner:
                 popen.stdin.close()
             except OSError:
                 pass
-        assert popen.stdout is not None
-        pump = _LogPump(popen.stdout, log, self.masker)
+        stream = popen.stderr if stdout_file else popen.stdout
+        assert stream is not None
+        pump = _LogPump(stream, log, self.masker)
         pump.start()
         return popen, pump, argv
 
@@ -262,10 +268,16 @@ class Runner:
         extra_env: Mapping[str, str] | None = None,
         check: bool = True,
         stdin_data: bytes | None = None,
+        stdout_path: Path | None = None,
     ) -> Completed:
-        """Run a command to completion; raise :class:`InfraError` if it fails and ``check``."""
+        """Run a command to completion; raise :class:`InfraError` if it fails and ``check``.
+
+        ``stdout_path`` sends the child's standard output (e.g. a subunit stream) to that
+        file instead of the log; its standard error still goes to the log.
+        """
         start = time.monotonic()
-        popen, pump, argv = self._spawn(cmd, name, cwd, env, extra_env, stdin_data)
+        popen, pump, argv = self._spawn(cmd, name, cwd, env, extra_env, stdin_data,
+                                        stdout_path)
         service = Service(self, name, popen, pump, None)
         with self._lock:
             self._services.append(service)

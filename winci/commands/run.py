@@ -1,0 +1,70 @@
+"""``winci run``: the lanes against a real stack, with a verdict."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from pathlib import Path
+
+from winci.lanes.base import DEFAULT_LANES, LANES
+from winci.runs import RunOptions, execute
+
+HELP = "run Glance's test lanes (unit, functional, tempest, preflight) and give a verdict"
+DESCRIPTION = f"""\
+Run Glance's test lanes against a private stack on 127.0.0.1 and write the results.
+
+Lanes: {', '.join(LANES)} (default: {' '.join(DEFAULT_LANES)}, in that order).
+The stack is a private MariaDB server, Keystone and Glance served by waitress; the
+functional lane uses the database for oslo.db's MySQL tests, tempest uses everything.
+
+Results go to winci-results/<run-id>/ (or --out): per lane the subunit stream,
+testr_results.html, junit.xml and summary.json; for the run verdict.json and
+manifest.json. Exit codes: 0 SUCCESS, 1 FAILURE (a test failed that is not a known
+failure), 2 usage or config error, 3 ERROR (the stack or environment could not be set
+up) or PATCH_CONFLICT (the Windows patch queue does not apply).
+"""
+
+ZUUL_ENV = ("change", "patchset", "project", "branch", "pipeline", "build", "log_url", "ref")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("lanes", nargs="*", metavar="LANE",
+                        help=f"lanes to run: {', '.join(LANES)}")
+    parser.add_argument("--glance-src", type=Path, metavar="PATH",
+                        help="a Glance source tree or git checkout (default: Glance 33.0.0 "
+                             "from PyPI, unpacked and cached)")
+    parser.add_argument("--out", type=Path, metavar="DIR",
+                        help="results folder (default: winci-results/<run-id>)")
+    parser.add_argument("--concurrency", type=int, default=max(1, min(os.cpu_count() or 2, 8)),
+                        metavar="N", help="test workers per lane (default: CPU count)")
+    parser.add_argument("--filter", metavar="REGEX",
+                        help="run only the tests whose id matches REGEX")
+    parser.add_argument("--db", choices=("mysql", "sqlite"), default="mysql",
+                        help="mysql: a private MariaDB/MySQL server winci starts (default); "
+                             "sqlite: the embedded fallback, used anyway when no server "
+                             "binary exists")
+    parser.add_argument("--keep", action="store_true",
+                        help="leave the stack up; print its endpoints and credentials file")
+    parser.add_argument("--no-patches", dest="patches", action="store_false",
+                        help="run upstream as it is, without the Windows patch queue")
+    parser.add_argument("--backend", choices=("local", "docker"), default="local",
+                        help="local: processes on this host (default); docker: containers")
+    parser.add_argument("--no-retry", dest="retry_failures", action="store_false",
+                        help="do not re-run failed tests in isolation to spot flaky ones")
+    parser.add_argument("--lane-timeout", type=float, metavar="SECONDS",
+                        help="time limit of each lane's test runner")
+    for key in ZUUL_ENV:
+        parser.add_argument(f"--zuul-{key.replace('_', '-')}", dest=f"zuul_{key}",
+                            default=os.environ.get(f"WINCI_ZUUL_{key.upper()}"),
+                            help=argparse.SUPPRESS)
+
+
+def run(args: argparse.Namespace) -> int:
+    zuul = {k: str(getattr(args, f"zuul_{k}")) for k in ZUUL_ENV
+            if getattr(args, f"zuul_{k}", None)}
+    opts = RunOptions(
+        lanes=list(args.lanes) or list(DEFAULT_LANES), glance_src=args.glance_src,
+        out=args.out, concurrency=args.concurrency, filter=args.filter, db=args.db,
+        keep=args.keep, patches=args.patches, backend=args.backend,
+        retry_failures=args.retry_failures, lane_timeout=args.lane_timeout, zuul=zuul)
+    return execute(opts).exit_code

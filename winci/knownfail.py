@@ -1,0 +1,107 @@
+"""Known-failure lists: YAML in the repo, one file per lane.
+
+Each entry names a test id pattern (a regular expression matched against the test id
+without its ``[...]`` attributes), the reason, and the condition under which the
+failure is expected::
+
+    - id: '^glance\\.tests\\.unit\\.v2\\.test_images_resource\\..*test_new_image_with_location$'
+      reason: needs DNS to resolve storeurl.com
+      condition: no-dns
+
+A known failure only excuses a *failing* test, and only while its condition holds:
+on a machine with DNS, the entry above does not hide a real failure.
+"""
+
+from __future__ import annotations
+
+import re
+import socket
+import sys
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import yaml
+
+from winci.errors import ConfigError
+from winci.paths import repo_file
+
+
+def _resolves(host: str) -> bool:
+    try:
+        socket.getaddrinfo(host, 80)
+        return True
+    except OSError:
+        return False
+
+
+@cache
+def _condition_holds(name: str) -> bool:
+    return CONDITIONS[name][0]()
+
+
+CONDITIONS: dict[str, tuple[Callable[[], bool], str]] = {
+    "always": (lambda: True, "always expected"),
+    "no-dns": (lambda: not _resolves("example.com"), "no DNS for public names"),
+    "no-localhost-dot": (lambda: not _resolves("localhost."),
+                         "'localhost.' (trailing dot) does not resolve"),
+    "linux": (lambda: sys.platform.startswith("linux"), "on Linux"),
+    "windows": (lambda: sys.platform == "win32", "on Windows"),
+}
+
+
+@dataclass(frozen=True)
+class KnownFailure:
+    pattern: re.Pattern[str]
+    reason: str
+    condition: str
+    source: str
+
+    def active(self) -> bool:
+        return _condition_holds(self.condition)
+
+
+def default_dir() -> Path:
+    return repo_file("jobs", "known-failures")
+
+
+def load(lane: str, directory: Path | None = None) -> list[KnownFailure]:
+    """The entries for ``lane`` (``<dir>/<lane>.yaml``; a missing file means none)."""
+    path = (directory or default_dir()) / f"{lane}.yaml"
+    if not path.is_file():
+        return []
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path} is not valid YAML: {exc}") from exc
+    if not isinstance(data, list):
+        raise ConfigError(f"{path} must be a list of entries with id, reason, condition")
+    entries = []
+    for i, item in enumerate(data, 1):
+        where = f"{path} entry {i}"
+        if not isinstance(item, dict) or not {"id", "reason"} <= item.keys():
+            raise ConfigError(f"{where} needs at least 'id' and 'reason'")
+        condition = str(item.get("condition", "always"))
+        if condition not in CONDITIONS:
+            raise ConfigError(f"{where}: unknown condition {condition!r}",
+                              f"use one of: {', '.join(sorted(CONDITIONS))}")
+        try:
+            pattern = re.compile(str(item["id"]))
+        except re.error as exc:
+            raise ConfigError(f"{where}: id is not a valid regular expression: {exc}") from exc
+        entries.append(KnownFailure(pattern, str(item["reason"]), condition, where))
+    return entries
+
+
+def match(entries: Iterable[KnownFailure], failed_ids: Iterable[str]) -> dict[str, str]:
+    """Map each failed test id that an active entry covers to its reason."""
+    active = [e for e in entries if e.active()]
+    found: dict[str, str] = {}
+    for test_id in failed_ids:
+        base = test_id.split("[", 1)[0]
+        for entry in active:
+            if entry.pattern.search(base):
+                found[test_id] = f"{entry.reason} ({CONDITIONS[entry.condition][1]})"
+                break
+    return found

@@ -1,0 +1,151 @@
+"""What every lane shares: its context, its outcome, results and the flaky retry."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from winci import knownfail
+from winci.errors import InfraError, WinciError
+from winci.procs import Runner
+from winci.results import TestCase, parse_stream, write_lane_reports
+from winci.results.stream import FAILING
+from winci.ui import Progress
+
+# A lane whose first pass fails more tests than this is broken, not flaky: no retry.
+MAX_RETRIES = 25
+
+
+@dataclass
+class LaneContext:
+    name: str
+    out_dir: Path
+    runner: Runner
+    progress: Progress
+    glance_tree: Path
+    glance_venv: Path
+    concurrency: int
+    filter: str | None = None
+    timeout: float = 3600.0
+    retry_failures: bool = True
+    extra_env: dict[str, str] = field(default_factory=dict)
+    # set by the run for lanes that need them
+    tempest_venv: Path | None = None
+    stack: Any = None
+    state_dir: Path | None = None
+
+
+@dataclass
+class LaneOutcome:
+    lane: str
+    verdict: str  # SUCCESS, FAILURE, ERROR
+    summary: dict[str, Any] = field(default_factory=dict)
+    duration_s: float = 0.0
+    error: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        s = self.summary
+        return {"verdict": self.verdict, "passed": s.get("passed", 0),
+                "failed": s.get("failed", 0), "skipped": s.get("skipped", 0),
+                "known_failures": s.get("known_failures", 0), "flaky": s.get("flaky", 0),
+                "total": s.get("total", 0), "duration_s": round(self.duration_s, 1),
+                "error": self.error}
+
+
+@dataclass
+class Pass:
+    """One execution of a test runner: its subunit stream and return code."""
+
+    stream: Path
+    returncode: int
+    cases: list[TestCase]
+
+
+# A lane body runs the tests (``ids`` limits them to a list for the retry) and
+# returns the pass. It raises InfraError when the environment, not a test, failed.
+LaneBody = Callable[[LaneContext, Path, list[str] | None], Pass]
+
+
+def finish(ctx: LaneContext, first: Pass, retry: Callable[[list[str]], Pass] | None,
+           started: float) -> LaneOutcome:
+    """Known failures, the isolated retry of the others, reports and the verdict."""
+    failed = [c.test_id for c in first.cases if c.status in FAILING]
+    known = knownfail.match(knownfail.load(ctx.name), failed)
+    to_retry = [t for t in failed if t not in known]
+    flaky: list[str] = []
+    if to_retry and retry is not None and ctx.retry_failures and len(to_retry) <= MAX_RETRIES:
+        ctx.progress.say(f"{ctx.name}: re-running {len(to_retry)} failed test(s) in isolation")
+        second = retry(to_retry)
+        passed_again = {c.test_id for c in second.cases if c.status in ("success", "xfail")}
+        flaky = [t for t in to_retry if t in passed_again]
+        if flaky:
+            ctx.progress.say(f"{ctx.name}: {len(flaky)} flaky test(s) passed on retry")
+    summary = write_lane_reports(first.cases, ctx.out_dir, lane=ctx.name,
+                                 known_failures=known, flaky=flaky,
+                                 title=f"winci {ctx.name} lane")
+    duration = time.monotonic() - started
+    if not first.cases:
+        return LaneOutcome(ctx.name, "FAILURE", summary, duration,
+                           error=f"no test results (runner exit code {first.returncode}; "
+                                 f"see {ctx.out_dir / 'logs'})")
+    verdict = "FAILURE" if summary["failed"] else "SUCCESS"
+    return LaneOutcome(ctx.name, verdict, summary, duration)
+
+
+def run_lane(ctx: LaneContext, body: LaneBody) -> LaneOutcome:
+    """Run a lane; an environment problem becomes an ERROR outcome, never a failure."""
+    started = time.monotonic()
+    ctx.out_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        first = body(ctx, ctx.out_dir / "results.subunit", None)
+
+        def retry(ids: list[str]) -> Pass:
+            return body(ctx, ctx.out_dir / "retry.subunit", ids)
+
+        return finish(ctx, first, retry, started)
+    except WinciError as exc:
+        return LaneOutcome(ctx.name, "ERROR", {}, time.monotonic() - started, error=str(exc))
+
+
+def stestr_pass(ctx: LaneContext, *, stestr: Path, cwd: Path, stream: Path,
+                ids: list[str] | None, run_args: list[str], env: dict[str, str],
+                label: str, test_filter: str | None) -> Pass:
+    """``stestr run`` (or a ``--load-list`` retry), then ``stestr last --subunit``."""
+    logs = ctx.out_dir / "logs"
+    runner = Runner(logs, run_id=ctx.runner.run_id, masker=ctx.runner.masker,
+                    registry=ctx.runner.registry)
+    merged_env = {**env, **ctx.extra_env}
+    with runner:
+        args: list[str | os.PathLike[str]] = [stestr, *run_args]
+        if ids is not None:
+            load_list = ctx.out_dir / "retry-list.txt"
+            load_list.write_text("\n".join(ids) + "\n", encoding="utf-8")
+            args += ["--concurrency", "1", "--load-list", load_list]
+            name = f"{label}-retry"
+        else:
+            args += ["--concurrency", str(ctx.concurrency)]
+            if test_filter:
+                args.append(test_filter)
+            name = label
+        done = runner.run(args, name=name, timeout=ctx.timeout, cwd=cwd, extra_env=merged_env,
+                          check=False)
+        last = runner.run([stestr, "last", "--subunit"], name=f"{name}-last", cwd=cwd,
+                          timeout=600, extra_env=merged_env, check=False, stdout_path=stream)
+    if not stream.is_file() or stream.stat().st_size == 0:
+        if done.returncode != 0 and ids is None:
+            # Nothing ran at all: discovery failed (an import error in the code under
+            # test) or the runner could not start. The log says which.
+            tail = done.tail_text(5)
+            if "No module named 'stestr'" in tail or "not found" in tail:
+                raise InfraError(f"{label}: the test runner could not start", f"see {done.log}")
+        return Pass(stream, done.returncode, [])
+    del last
+    return Pass(stream, done.returncode, parse_stream(stream))
+
+
+LANES = ("unit", "functional", "tempest", "preflight")
+DEFAULT_LANES = ("unit", "functional", "tempest")

@@ -1,0 +1,41 @@
+"""The tempest lane: tempest's image API tests against the running stack."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from winci.errors import InfraError
+from winci.lanes.base import LaneContext, Pass, stestr_pass
+from winci.paths import venv_bin
+from winci.stack.settings import render
+
+IMAGE_REGEX = r"^tempest\.api\.image"
+
+
+def prepare_workspace(ctx: LaneContext) -> Path:
+    """A tempest workspace (``tempest init``) with a tempest.conf pointing at the stack."""
+    if ctx.tempest_venv is None or ctx.stack is None or ctx.state_dir is None:
+        raise InfraError("the tempest lane needs the stack and the tempest environment")
+    ws = ctx.state_dir / "tempest-workspace"
+    if not (ws / ".stestr.conf").is_file():
+        shutil.rmtree(ws, ignore_errors=True)
+        ctx.runner.run([venv_bin(ctx.tempest_venv, "tempest"), "init", ws],
+                       name="tempest-init", timeout=300, cwd=ctx.state_dir)
+    settings = ctx.stack.settings
+    render("tempest.conf.j2", settings, ws / "etc" / "tempest.conf",
+           state_dir=ctx.state_dir.as_posix())
+    return ws
+
+
+def tempest_suite(ctx: LaneContext, stream: Path, ids: list[str] | None) -> Pass:
+    ws = prepare_workspace(ctx)
+    ctx.stack.check_alive()
+    # stestr from the tempest venv drives the run, with tempest's own .stestr.conf.
+    result = stestr_pass(ctx, stestr=venv_bin(ctx.tempest_venv or ws, "stestr"), cwd=ws,
+                         stream=stream, ids=ids, run_args=["run"],
+                         env={"TEMPEST_CONFIG_DIR": (ws / "etc").as_posix(),
+                              "TEMPEST_CONFIG": "tempest.conf"},
+                         label="tempest", test_filter=ctx.filter or IMAGE_REGEX)
+    ctx.stack.check_alive()
+    return result

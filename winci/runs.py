@@ -1,0 +1,358 @@
+"""A run: source, patch queue, environments, stack, lanes, verdict.
+
+This is the service the ``winci run`` command (and nightly, reproduce and the Zuul
+jobs through it) drives. It reads like the script of a run; each step is a plain
+function in the module named for its job.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import secrets
+import shutil
+import sys
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from winci import __version__
+from winci.envs import ensure_env
+from winci.envs.specs import (
+    KEYSTONE_VERSION,
+    TEMPEST_VERSION,
+    glance_env,
+    keystone_env,
+    tempest_env,
+    upper_constraints,
+)
+from winci.errors import EXIT_FAILURES, EXIT_INFRA, EXIT_OK, PatchConflict, UsageError, WinciError
+from winci.lanes.base import DEFAULT_LANES, LANES, LaneBody, LaneContext, LaneOutcome, run_lane
+from winci.masking import GLOBAL_MASKER
+from winci.paths import cache_dir, state_dir
+from winci.procs import Runner
+from winci.procs.registry import Registry, reap_stale
+from winci.procs.signals import stop_requests_interrupt
+from winci.sources import GlanceSource, resolve
+from winci.stack.local import LocalStack
+from winci.stack.settings import StackSettings
+from winci.ui import Progress, table
+from winci.workspace import install_into_venv, sync, work_tree_for
+
+LANE_TIMEOUTS = {"unit": 1800.0, "functional": 3600.0, "tempest": 2400.0, "preflight": 2400.0}
+
+
+@dataclass
+class RunOptions:
+    lanes: list[str] = field(default_factory=lambda: list(DEFAULT_LANES))
+    glance_src: Path | None = None
+    out: Path | None = None
+    concurrency: int = max(1, min(os.cpu_count() or 2, 8))
+    filter: str | None = None
+    db: str = "mysql"
+    keep: bool = False
+    patches: bool = True
+    backend: str = "local"
+    retry_failures: bool = True
+    lane_timeout: float | None = None
+    zuul: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class RunResult:
+    run_id: str
+    out_dir: Path
+    verdict: str
+    lanes: dict[str, LaneOutcome]
+    error: str | None = None
+
+    @property
+    def exit_code(self) -> int:
+        if self.verdict == "SUCCESS":
+            return EXIT_OK
+        if self.verdict == "FAILURE":
+            return EXIT_FAILURES
+        return EXIT_INFRA
+
+
+def new_run_id() -> str:
+    return datetime.now(UTC).strftime("%Y%m%d-%H%M%S-") + secrets.token_hex(2)
+
+
+def validate(opts: RunOptions) -> None:
+    """Usage errors before anything is started."""
+    if not opts.lanes:
+        opts.lanes = list(DEFAULT_LANES)
+    unknown = [lane for lane in opts.lanes if lane not in LANES]
+    if unknown:
+        raise UsageError(f"unknown lane {unknown[0]!r}", f"lanes are: {', '.join(LANES)}")
+    if opts.concurrency < 1:
+        raise UsageError("--concurrency must be at least 1")
+    if opts.db not in ("mysql", "sqlite"):
+        raise UsageError(f"--db {opts.db!r} is not mysql or sqlite")
+    if opts.filter:
+        import re
+
+        try:
+            re.compile(opts.filter)
+        except re.error as exc:
+            raise UsageError(f"--filter {opts.filter!r} is not a valid regex: {exc}") from exc
+    if opts.glance_src is not None:
+        from winci.sources import validate_glance_tree
+
+        validate_glance_tree(opts.glance_src.expanduser().resolve())
+    if opts.backend not in ("local", "docker"):
+        raise UsageError(f"--backend {opts.backend!r} is not local or docker")
+
+
+def _pins() -> dict[str, str]:
+    pins = {"keystone": KEYSTONE_VERSION, "tempest": TEMPEST_VERSION}
+    wanted = {"glance_store", "oslo.concurrency", "oslo.log", "oslo.db", "waitress",
+              "stestr", "sqlalchemy", "pymysql"}
+    for line in upper_constraints().read_text(encoding="utf-8").splitlines():
+        name, sep, version = line.partition("===")
+        if sep and name.strip().lower() in wanted:
+            pins[name.strip()] = version.split(";")[0].strip()
+    return pins
+
+
+class Run:
+    """One execution of ``winci run``."""
+
+    def __init__(self, opts: RunOptions, progress: Progress | None = None) -> None:
+        self.opts = opts
+        self.progress = progress or Progress()
+        self.run_id = new_run_id()
+        self.out_dir = (opts.out or Path("winci-results") / self.run_id).resolve()
+        self.private = cache_dir() / "runs" / self.run_id
+        self.manifest: dict[str, Any] = {}
+        self.source: GlanceSource | None = None
+        self.stack: LocalStack | None = None
+        self.outcomes: dict[str, LaneOutcome] = {}
+
+    # -- the script ---------------------------------------------------------------------
+    def execute(self) -> RunResult:
+        validate(self.opts)
+        self.out_dir.mkdir(parents=True, exist_ok=True)
+        say = self.progress.say
+        say(f"winci {__version__}: run {self.run_id}, lanes {' '.join(self.opts.lanes)}, "
+            f"results in {self.out_dir}")
+        for reaped in reap_stale(state_dir()):
+            say(f"cleaned up after killed run {reaped.run_id}: ended "
+                f"{len(reaped.processes)} process(es), removed {len(reaped.paths)} folder(s)")
+        registry = Registry(state_dir(), self.run_id)
+        registry.add_path(self.private)
+        runner = Runner(self.out_dir / "logs", run_id=self.run_id, registry=registry)
+        self._write_manifest(started=True)
+        verdict, error = "ERROR", None
+        lock = None
+        try:
+            with stop_requests_interrupt():
+                lock = self._prepare_and_run(runner)
+            verdict = self._verdict()
+        except PatchConflict as exc:
+            verdict, error = "PATCH_CONFLICT", str(exc)
+            say(f"patch queue does not apply: {exc}")
+        except WinciError as exc:
+            verdict, error = "ERROR", str(exc)
+            say(f"error: {exc}")
+        except KeyboardInterrupt:
+            verdict, error = "ERROR", "interrupted"
+            say("interrupted: stopping every child process")
+        finally:
+            kept = self._teardown(runner, registry, verdict)
+            if lock is not None:
+                lock.__exit__(None, None, None)
+            result = RunResult(self.run_id, self.out_dir, verdict, self.outcomes, error)
+            self._write_results(result)
+            self._print_summary(result, kept)
+        return result
+
+    def _prepare_and_run(self, runner: Runner) -> Any:
+        phase = self.progress.phase
+        with phase("glance source"):
+            self.source = resolve(self.opts.glance_src, runner)
+            self.progress.say(f"  Glance {self.source.version} ({self.source.kind}: "
+                              f"{self.source.path})")
+        tree, lock = work_tree_for(self.source, self.opts.patches, self.private)
+        with phase("work tree"):
+            copied = sync(self.source, tree)
+            self.progress.say(f"  {tree} ({copied} file(s) updated)")
+        with phase("patch queue" if self.opts.patches else "patch queue (skipped)"):
+            self._apply_patches(runner, tree)
+        self._write_manifest(started=True)
+        with phase("glance environment"):
+            genv = ensure_env(glance_env(tree), runner)
+            if install_into_venv(runner, genv, tree, self.source.version):
+                self.progress.say("  installed the work tree into the venv")
+        kenv = tenv = None
+        if "tempest" in self.opts.lanes:
+            with phase("keystone and tempest environments"):
+                kenv = ensure_env(keystone_env(), runner)
+                tenv = ensure_env(tempest_env(), runner)
+        self.private.mkdir(parents=True, exist_ok=True)
+        settings = StackSettings(run_id=self.run_id, state_dir=self.private / "stack",
+                                 log_dir=self.out_dir / "logs", db=self.opts.db)
+        self.stack = LocalStack(settings, runner)
+        needs_db = any(lane in ("functional", "tempest") for lane in self.opts.lanes)
+        if needs_db:
+            with phase(f"database ({self.stack.resolve_db_mode()})"):
+                for note in self.stack.notes:
+                    self.progress.say(f"  note: {note}")
+                self.stack.ensure_database()
+        if "tempest" in self.opts.lanes:
+            assert kenv is not None
+            with phase("stack: keystone and glance"):
+                self.stack.up(keystone_venv=kenv, glance_venv=genv, glance_tree=tree,
+                              phase=lambda m: self.progress.say(f"  {m}"))
+        for lane in self.opts.lanes:
+            ctx = LaneContext(
+                name=lane, out_dir=self.out_dir / lane, runner=runner, progress=self.progress,
+                glance_tree=tree, glance_venv=genv, concurrency=self.opts.concurrency,
+                filter=self.opts.filter,
+                timeout=self.opts.lane_timeout or LANE_TIMEOUTS[lane],
+                retry_failures=self.opts.retry_failures, tempest_venv=tenv, stack=self.stack,
+                state_dir=self.private)
+            with phase(f"lane {lane}"):
+                outcome = run_lane(ctx, lane_body(lane))
+            self.outcomes[lane] = outcome
+            s = outcome.summary
+            self.progress.say(
+                f"  {lane}: {outcome.verdict} - {s.get('passed', 0)} passed, "
+                f"{s.get('failed', 0)} failed, {s.get('known_failures', 0)} known, "
+                f"{s.get('flaky', 0)} flaky, {s.get('skipped', 0)} skipped"
+                + (f" ({outcome.error})" if outcome.error else ""))
+        return lock
+
+    def _apply_patches(self, runner: Runner, tree: Path) -> None:
+        info: dict[str, Any] = {"applied": False, "queue_hash": None}
+        try:
+            from winci.patches import apply_glance, load_queue, queue_hash
+        except ImportError:  # the queue is optional
+            self.manifest["patches"] = info
+            return
+        queue = load_queue()
+        info["queue_hash"] = queue_hash(queue) if queue else None
+        if self.opts.patches and queue:
+            apply_glance(runner, tree)
+            info["applied"] = True
+        self.manifest["patches"] = info
+
+    # -- verdict, teardown, results -----------------------------------------------------
+    def _verdict(self) -> str:
+        verdicts = [o.verdict for o in self.outcomes.values()]
+        if "ERROR" in verdicts:
+            return "ERROR"
+        if "FAILURE" in verdicts:
+            return "FAILURE"
+        return "SUCCESS"
+
+    def _teardown(self, runner: Runner, registry: Registry, verdict: str) -> bool:
+        keep = self.opts.keep and self.stack is not None and verdict != "PATCH_CONFLICT"
+        if self.stack is not None:
+            try:
+                self.stack.publish_configs(self.out_dir / "config")
+            except OSError as exc:
+                self.progress.say(f"could not copy config files: {exc}")
+        if keep and self.stack is not None:
+            registry.mark_keep()
+            creds = self.stack.write_credentials()
+            self.progress.say("--keep: the stack stays up (end it with `winci down "
+                              f"--run-id {self.run_id}`)")
+            for name, url in self.stack.endpoints().items():
+                self.progress.say(f"  {name}: {url}")
+            self.progress.say(f"  credentials: {creds}")
+            return True
+        if self.stack is not None:
+            self.stack.down()
+        runner.close()
+        registry.close()
+        shutil.rmtree(self.private, ignore_errors=True)
+        return False
+
+    def _write_manifest(self, *, started: bool) -> None:
+        m = self.manifest
+        m.setdefault("winci_version", __version__)
+        m.setdefault("run_id", self.run_id)
+        m.setdefault("started", datetime.now(UTC).isoformat(timespec="seconds"))
+        if not started:
+            m["finished"] = datetime.now(UTC).isoformat(timespec="seconds")
+        if self.source is not None:
+            m["glance"] = self.source.as_dict() | {"change": self.opts.zuul.get("change"),
+                                                   "patchset": self.opts.zuul.get("patchset")}
+        m.setdefault("patches", {"applied": False, "queue_hash": None})
+        m["lanes"] = list(self.opts.lanes)
+        opts = asdict(self.opts)
+        opts["glance_src"] = str(self.opts.glance_src) if self.opts.glance_src else None
+        opts["out"] = str(self.out_dir)
+        m["options"] = opts
+        m["backend"] = self.opts.backend
+        m["platform"] = {"system": platform.system(), "release": platform.release(),
+                         "machine": platform.machine(), "python": platform.python_version()}
+        m["pins"] = {"glance": self.source.version if self.source else None} | _pins()
+        if self.opts.zuul:
+            m["zuul"] = dict(self.opts.zuul)
+        text = GLOBAL_MASKER.mask(json.dumps(m, indent=1, default=str))
+        (self.out_dir / "manifest.json").write_text(text + "\n", encoding="utf-8")
+
+    def _write_results(self, result: RunResult) -> None:
+        self._write_manifest(started=False)
+        lanes: dict[str, dict[str, Any]] = {n: o.as_dict() for n, o in result.lanes.items()}
+        verdict = {"verdict": result.verdict, "run_id": self.run_id, "error": result.error,
+                   "lanes": lanes}
+        for lane in self.opts.lanes:
+            if lane not in result.lanes:
+                lanes[lane] = {"verdict": "NOT_RUN", "passed": 0, "failed": 0,
+                                          "skipped": 0, "known_failures": 0, "flaky": 0,
+                                          "total": 0, "duration_s": 0.0, "error": None}
+        (self.out_dir / "verdict.json").write_text(json.dumps(verdict, indent=1) + "\n",
+                                                   encoding="utf-8")
+
+    def _print_summary(self, result: RunResult, kept: bool) -> None:
+        rows = []
+        for lane in self.opts.lanes:
+            o = result.lanes.get(lane)
+            if o is None:
+                rows.append([lane, "NOT_RUN", 0, 0, 0, 0, 0, "-"])
+                continue
+            s = o.summary
+            rows.append([lane, o.verdict, s.get("passed", 0), s.get("failed", 0),
+                         s.get("known_failures", 0), s.get("flaky", 0), s.get("skipped", 0),
+                         f"{o.duration_s:.0f}s"])
+        out = sys.stdout
+        print("", file=out)
+        print(table(["lane", "verdict", "passed", "failed", "known", "flaky", "skipped",
+                     "time"], rows), file=out)
+        print(f"\nverdict: {result.verdict}" + (f" ({result.error})" if result.error else ""),
+              file=out)
+        print(f"results: {self.out_dir}", file=out)
+        for lane in self.opts.lanes:
+            report = self.out_dir / lane / "testr_results.html"
+            if report.is_file():
+                print(f"  {lane}: {report}", file=out)
+        if kept:
+            print("the stack is still up (--keep): see the endpoints above", file=out)
+        out.flush()
+
+
+def lane_body(lane: str) -> LaneBody:
+    if lane in ("unit", "functional"):
+        from winci.lanes.glance_tests import glance_suite
+
+        return glance_suite
+    if lane == "tempest":
+        from winci.lanes.tempest import tempest_suite
+
+        return tempest_suite
+    if lane == "preflight":
+        from winci.lanes.preflight import preflight_suite
+
+        return preflight_suite
+    raise UsageError(f"unknown lane {lane!r}")
+
+
+def execute(opts: RunOptions, progress: Progress | None = None) -> RunResult:
+    return Run(opts, progress).execute()
+
