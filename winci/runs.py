@@ -20,6 +20,7 @@ from typing import Any
 
 from winci import __version__
 from winci.envs import ensure_env
+from winci.envs.builder import validate_constraints
 from winci.envs.specs import (
     KEYSTONE_VERSION,
     TEMPEST_VERSION,
@@ -31,6 +32,7 @@ from winci.envs.specs import (
 from winci.errors import EXIT_FAILURES, EXIT_INFRA, EXIT_OK, PatchConflict, UsageError, WinciError
 from winci.lanes.base import DEFAULT_LANES, LANES, LaneBody, LaneContext, LaneOutcome, run_lane
 from winci.masking import GLOBAL_MASKER
+from winci.netutil import require_free
 from winci.paths import cache_dir, state_dir
 from winci.procs import Runner
 from winci.procs.registry import Registry, reap_stale
@@ -57,6 +59,9 @@ class RunOptions:
     backend: str = "local"
     retry_failures: bool = True
     lane_timeout: float | None = None
+    constraints: Path | None = None
+    keystone_port: int | None = None
+    glance_port: int | None = None
     zuul: dict[str, str] = field(default_factory=dict)
 
 
@@ -105,6 +110,12 @@ def validate(opts: RunOptions) -> None:
         validate_glance_tree(opts.glance_src.expanduser().resolve())
     if opts.backend not in ("local", "docker"):
         raise UsageError(f"--backend {opts.backend!r} is not local or docker")
+    validate_constraints(opts.constraints or upper_constraints())
+    for what, port in (("Keystone", opts.keystone_port), ("Glance", opts.glance_port)):
+        if port is not None:
+            if not 1 <= port <= 65535:
+                raise UsageError(f"--{what.lower()}-port {port} is not a TCP port")
+            require_free(port, what)
 
 
 def _pins() -> dict[str, str]:
@@ -184,17 +195,21 @@ class Run:
             self._apply_patches(runner, tree)
         self._write_manifest(started=True)
         with phase("glance environment"):
-            genv = ensure_env(glance_env(tree), runner)
+            genv = ensure_env(glance_env(tree, constraints=self.opts.constraints), runner)
             if install_into_venv(runner, genv, tree, self.source.version):
                 self.progress.say("  installed the work tree into the venv")
         kenv = tenv = None
         if "tempest" in self.opts.lanes:
             with phase("keystone and tempest environments"):
-                kenv = ensure_env(keystone_env(), runner)
-                tenv = ensure_env(tempest_env(), runner)
+                kenv = ensure_env(keystone_env(constraints=self.opts.constraints), runner)
+                tenv = ensure_env(tempest_env(constraints=self.opts.constraints), runner)
         self.private.mkdir(parents=True, exist_ok=True)
         settings = StackSettings(run_id=self.run_id, state_dir=self.private / "stack",
                                  log_dir=self.out_dir / "logs", db=self.opts.db)
+        if self.opts.keystone_port:
+            settings.keystone_port = self.opts.keystone_port
+        if self.opts.glance_port:
+            settings.glance_port = self.opts.glance_port
         self.stack = LocalStack(settings, runner)
         needs_db = any(lane in ("functional", "tempest") for lane in self.opts.lanes)
         if needs_db:

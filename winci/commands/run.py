@@ -53,6 +53,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="do not re-run failed tests in isolation to spot flaky ones")
     parser.add_argument("--lane-timeout", type=float, metavar="SECONDS",
                         help="time limit of each lane's test runner")
+    parser.add_argument("--constraints", type=Path, metavar="FILE",
+                        help="pip constraints for the Glance, Keystone and tempest venvs "
+                             "(default: constraints/upper-constraints.txt)")
+    parser.add_argument("--keystone-port", type=int, metavar="PORT",
+                        help="serve Keystone on this port (default: a free one)")
+    parser.add_argument("--glance-port", type=int, metavar="PORT",
+                        help="serve Glance on this port (default: a free one)")
     for key in ZUUL_ENV:
         parser.add_argument(f"--zuul-{key.replace('_', '-')}", dest=f"zuul_{key}",
                             default=os.environ.get(f"WINCI_ZUUL_{key.upper()}"),
@@ -66,5 +73,7 @@ def run(args: argparse.Namespace) -> int:
         lanes=list(args.lanes) or list(DEFAULT_LANES), glance_src=args.glance_src,
         out=args.out, concurrency=args.concurrency, filter=args.filter, db=args.db,
         keep=args.keep, patches=args.patches, backend=args.backend,
-        retry_failures=args.retry_failures, lane_timeout=args.lane_timeout, zuul=zuul)
+        retry_failures=args.retry_failures, lane_timeout=args.lane_timeout,
+        constraints=args.constraints, keystone_port=args.keystone_port,
+        glance_port=args.glance_port, zuul=zuul)
     return execute(opts).exit_code

@@ -37,24 +37,26 @@ def _requirement_lines(path: Path, exclude: frozenset[str] = frozenset()) -> lis
     return lines
 
 
-def glance_env(tree: Path, *, extra: tuple[str, ...] = (), local_key: str = "") -> EnvSpec:
+def glance_env(tree: Path, *, extra: tuple[str, ...] = (), local_key: str = "",
+               constraints: Path | None = None) -> EnvSpec:
     """Glance's requirements and test requirements (Glance itself goes in editable)."""
     reqs = _requirement_lines(tree / "requirements.txt")
     test_reqs = tree / "test-requirements.txt"
     if test_reqs.is_file():
         reqs += _requirement_lines(test_reqs, EXCLUDED_TEST_REQUIREMENTS)
     reqs += ["stestr", "waitress", "PyMySQL", *extra]
-    return EnvSpec(name="glance", requirements=tuple(reqs), constraints=upper_constraints(),
-                   local_key=local_key)
+    return EnvSpec(name="glance", requirements=tuple(reqs),
+                   constraints=constraints or upper_constraints(), local_key=local_key)
 
 
-def keystone_env(*, extra: tuple[str, ...] = (), local_key: str = "") -> EnvSpec:
+def keystone_env(*, extra: tuple[str, ...] = (), local_key: str = "",
+                 constraints: Path | None = None) -> EnvSpec:
     return EnvSpec(name="keystone",
                    requirements=(f"keystone=={KEYSTONE_VERSION}", "PyMySQL", "waitress",
                                  *extra),
-                   constraints=upper_constraints(), local_key=local_key)
+                   constraints=constraints or upper_constraints(), local_key=local_key)
 
 
-def tempest_env() -> EnvSpec:
+def tempest_env(*, constraints: Path | None = None) -> EnvSpec:
     return EnvSpec(name="tempest", requirements=(f"tempest=={TEMPEST_VERSION}",),
-                   constraints=upper_constraints())
+                   constraints=constraints or upper_constraints())
