@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from winci.history import URL_ENV, compare, format_text, load
+URL_ENV = "WINCI_HISTORY_URL"  # winci.history (SQLAlchemy) loads only when the command runs
 
 HELP = "compare two runs: new failures, fixed, still failing, flaky, duration changes"
 DESCRIPTION = f"""\
@@ -29,6 +29,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from winci.history import compare, format_text, load
+
     cmp = compare(load(args.a, args.db_url), load(args.b, args.db_url), top=args.top)
     if args.format == "json":
         print(json.dumps(cmp.to_json(), indent=1))

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-
-from sqlalchemy import func, select
+from typing import TYPE_CHECKING
 
 from winci.errors import UsageError
-from winci.history import URL_ENV, History, import_run, import_stream, lane_findings
-from winci.history.models import Lane, Run
-from winci.history.runfolder import parse_date
+
+if TYPE_CHECKING:
+    from winci.history import History
+
+# SQLAlchemy and Alembic load only when the command runs: every `winci` start-up
+# imports this module for its help text.
+URL_ENV = "WINCI_HISTORY_URL"
 
 HELP = "load runs or subunit streams into the history database and list them"
 DESCRIPTION = f"""\
@@ -63,6 +66,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _list(history: History, lane: str | None, limit: int) -> None:
+    from sqlalchemy import func, select
+
+    from winci.history.models import Lane, Run
+
     query = (select(Run, func.count(Lane.id), func.coalesce(func.sum(Lane.total), 0),
                     func.coalesce(func.sum(Lane.failed), 0))
              .outerjoin(Lane, Lane.run_pk == Run.id).group_by(Run.id)
@@ -80,6 +87,8 @@ def _list(history: History, lane: str | None, limit: int) -> None:
 
 
 def _regressions(history: History, lane: str, last: int, kind: str | None) -> int:
+    from winci.history import lane_findings
+
     found = lane_findings(history, lane, last=last, kind=kind)
     print(f"lane {lane}: {len(found.runs)} runs analysed"
           + (f" ({found.runs[0]} .. {found.runs[-1]})" if found.runs else ""))
@@ -98,6 +107,9 @@ def run(args: argparse.Namespace) -> int:
     if not args.action:
         raise UsageError("give an action: import, import-run (add), list or regressions",
                          "see winci history --help")
+    from winci.history import History, import_run, import_stream
+    from winci.history.runfolder import parse_date
+
     with History(args.db_url) as history:
         if args.action == "import":
             pk = import_stream(history, args.stream, lane=args.lane, run_id=args.run_id,

@@ -5,8 +5,6 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from winci.results import report
-
 HELP = "regenerate the HTML report, JUnit XML and summary.json from a subunit stream or run"
 DESCRIPTION = """\
 Regenerate testr_results.html, junit.xml and summary.json.
@@ -29,6 +27,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from winci.results import report  # subunit/testtools load only when the command runs
+
     for lane, where, s in report(args.source, args.out, lane=args.lane):
         print(f"{lane:<12} {s['total']:>5} tests  {s['passed']:>5} passed  "
               f"{s['failed']:>3} failed  {s['known_failures']:>3} known  {s['flaky']:>3} flaky  "

@@ -48,7 +48,7 @@ def _attachments(case: TestCase, first: str) -> str:
 
 def render(res: LaneResults, *, title: str | None = None) -> str:
     s = res.summary()
-    title = title or f"winci results: {res.lane}"
+    title = title or f"winci {res.lane} lane"
     out: list[str] = [
         "<!DOCTYPE html><html lang=en><head><meta charset=utf-8>",
         f"<title>{escape(title)}</title><style>{_CSS}</style></head><body>",
