@@ -61,8 +61,8 @@ class VoteOutcome:
         where = f"change {target.change} patch set {self.patchset}"
         if not self.posted:
             when = (self.existing or {}).get("date", "an earlier run")
-            return (f"{where} already has a {target.tag} report from this account "
-                    f"({when}); not posting again (use --force to post anyway)")
+            return (f"{where} already has this account's report (tag {target.tag}, "
+                    f"{when}); not posting again (use --force to post anyway)")
         labels = review.get("labels") or {}
         vote = ", ".join(f"{k}{v:+d}" for k, v in labels.items()) or "comment only"
         return (f"posted the {self.prepared.run.verdict} report to {where} "
