@@ -155,7 +155,8 @@ class Run:
                 f"{len(reaped.processes)} process(es), removed {len(reaped.paths)} folder(s)")
         registry = Registry(state_dir(), self.run_id)
         registry.add_path(self.private)
-        runner = Runner(self.out_dir / "logs", run_id=self.run_id, registry=registry)
+        runner = Runner(self.out_dir / "logs", run_id=self.run_id, registry=registry,
+                        detach_services=self.opts.keep)
         self._write_manifest(started=True)
         verdict, error = "ERROR", None
         lock = None
@@ -272,6 +273,7 @@ class Run:
             except OSError as exc:
                 self.progress.say(f"could not copy config files: {exc}")
         if keep and self.stack is not None:
+            runner.mask_logs()
             registry.mark_keep()
             creds = self.stack.write_credentials()
             self.progress.say("--keep: the stack stays up (end it with `winci down "
@@ -283,6 +285,7 @@ class Run:
         if self.stack is not None:
             self.stack.down()
         runner.close()
+        runner.mask_logs()
         registry.close()
         shutil.rmtree(self.private, ignore_errors=True)
         return False

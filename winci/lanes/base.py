@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import re
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -111,6 +113,29 @@ def run_lane(ctx: LaneContext, body: LaneBody) -> LaneOutcome:
         return LaneOutcome(ctx.name, "ERROR", {}, time.monotonic() - started, error=str(exc))
 
 
+class _Ticker(threading.Thread):
+    """Every ``interval`` seconds, says how many tests the runner has finished so far."""
+
+    _DONE = re.compile(r"\.\.\. (ok|FAILED|SKIPPED|skip|FAIL)\b")
+
+    def __init__(self, progress: Progress, label: str, log: Path, interval: float = 20.0):
+        super().__init__(daemon=True)
+        self.progress, self.label, self.log, self.interval = progress, label, log, interval
+        self.stopped = threading.Event()
+
+    def run(self) -> None:
+        while not self.stopped.wait(self.interval):
+            try:
+                text = self.log.read_text(encoding="utf-8", errors="replace")
+            except OSError:
+                continue
+            done = failed = 0
+            for m in self._DONE.finditer(text):
+                done += 1
+                failed += m.group(1).startswith("FAIL")
+            self.progress.say(f"  {self.label}: {done} tests done, {failed} failed so far")
+
+
 def stestr_pass(ctx: LaneContext, *, stestr: Path, cwd: Path, stream: Path,
                 ids: list[str] | None, run_args: list[str], env: dict[str, str],
                 label: str, test_filter: str | None) -> Pass:
@@ -131,8 +156,13 @@ def stestr_pass(ctx: LaneContext, *, stestr: Path, cwd: Path, stream: Path,
             if test_filter:
                 args.append(test_filter)
             name = label
-        done = runner.run(args, name=name, timeout=ctx.timeout, cwd=cwd, extra_env=merged_env,
-                          check=False)
+        ticker = _Ticker(ctx.progress, name, logs / f"{name}.log")
+        ticker.start()
+        try:
+            done = runner.run(args, name=name, timeout=ctx.timeout, cwd=cwd,
+                              extra_env=merged_env, check=False)
+        finally:
+            ticker.stopped.set()
         last = runner.run([stestr, "last", "--subunit"], name=f"{name}-last", cwd=cwd,
                           timeout=600, extra_env=merged_env, check=False, stdout_path=stream)
     if not stream.is_file() or stream.stat().st_size == 0:

@@ -117,36 +117,56 @@ def _processes_of_run(run_id: str) -> list[psutil.Process]:
     return found
 
 
-def reap_stale(state_dir: Path, *, keep_paths: bool = False) -> list[Reaped]:
-    """End the processes and remove the folders of runs whose owner is gone."""
+def _reap_record(record: Path, data: dict[str, object], keep_paths: bool) -> Reaped:
     from winci.procs.runner import kill_tree
 
-    reaped: list[Reaped] = []
+    result = Reaped(run_id=str(data.get("run_id", record.stem)))
+    procs = data.get("processes", {})
+    for pid_s, info in dict(procs if isinstance(procs, dict) else {}).items():
+        pid = int(pid_s)
+        ctime = _create_time(pid)
+        recorded = info.get("create_time") if isinstance(info, dict) else None
+        if ctime is not None and recorded is not None and abs(ctime - recorded) < 1.0:
+            result.processes.extend(kill_tree(pid, grace=3))
+    for proc in _processes_of_run(result.run_id):
+        result.processes.extend(kill_tree(proc, grace=3))
+    paths = data.get("paths", [])
+    if not keep_paths and isinstance(paths, list):
+        for p in paths:
+            path = Path(str(p))
+            if path.exists():
+                shutil.rmtree(path, ignore_errors=True)
+                result.paths.append(str(p))
+    record.unlink(missing_ok=True)
+    return result
+
+
+def _records(state_dir: Path) -> list[tuple[Path, dict[str, object]]]:
+    found: list[tuple[Path, dict[str, object]]] = []
     if not state_dir.is_dir():
-        return reaped
+        return found
     for record in sorted(state_dir.glob("*.json")):
         try:
-            data = json.loads(record.read_text(encoding="utf-8"))
+            found.append((record, json.loads(record.read_text(encoding="utf-8"))))
         except (OSError, ValueError):
             record.unlink(missing_ok=True)
-            continue
-        if data.get("keep") or _owner_alive(data):
-            continue
-        result = Reaped(run_id=str(data.get("run_id", record.stem)))
-        for pid_s, info in dict(data.get("processes", {})).items():
-            pid = int(pid_s)
-            ctime = _create_time(pid)
-            recorded = info.get("create_time") if isinstance(info, dict) else None
-            if ctime is not None and recorded is not None and abs(ctime - recorded) < 1.0:
-                result.processes.extend(kill_tree(pid, grace=3))
-        for proc in _processes_of_run(result.run_id):
-            result.processes.extend(kill_tree(proc, grace=3))
-        if not keep_paths:
-            for p in data.get("paths", []):
-                path = Path(p)
-                if path.exists():
-                    shutil.rmtree(path, ignore_errors=True)
-                    result.paths.append(p)
-        record.unlink(missing_ok=True)
-        reaped.append(result)
-    return reaped
+    return found
+
+
+def reap_stale(state_dir: Path, *, keep_paths: bool = False) -> list[Reaped]:
+    """End the processes and remove the folders of runs whose owner is gone.
+
+    Runs left up on purpose (``--keep``) are not touched: ``winci down`` ends them.
+    """
+    return [_reap_record(record, data, keep_paths) for record, data in _records(state_dir)
+            if not data.get("keep") and not _owner_alive(data)]
+
+
+def end_runs(state_dir: Path, run_id: str | None = None) -> list[Reaped]:
+    """``winci down``: end a kept (or dead) run, or all of them when ``run_id`` is None.
+
+    Runs whose owner is still working are left alone.
+    """
+    return [_reap_record(record, data, keep_paths=False) for record, data in _records(state_dir)
+            if (run_id is None or data.get("run_id") == run_id)
+            and (data.get("keep") or not _owner_alive(data))]

@@ -82,18 +82,28 @@ class Completed:
 class _LogPump(threading.Thread):
     """Copies a child's output to its log file, masking secrets, keeping a tail."""
 
-    def __init__(self, stream: IO[bytes], log: Path, masker: Masker, tail: int = 200) -> None:
+    def __init__(self, stream: IO[bytes] | None, log: Path, masker: Masker,
+                 tail: int = 200) -> None:
         super().__init__(daemon=True)
         self.stream = stream
         self.log = log
         self.masker = masker
-        self.tail: deque[str] = deque(maxlen=tail)
+        self._tail: deque[str] = deque(maxlen=tail)
+
+    @property
+    def tail(self) -> deque[str]:
+        if self.stream is None:  # the child writes to the log itself
+            lines = self.log.read_text(encoding="utf-8", errors="replace").splitlines()
+            return deque((self.masker.mask(x) for x in lines[-200:]), maxlen=200)
+        return self._tail
 
     def run(self) -> None:
+        if self.stream is None:
+            return
         with open(self.log, "a", encoding="utf-8", errors="replace") as out:
             for raw in iter(self.stream.readline, b""):
                 line = self.masker.mask(raw.decode("utf-8", errors="replace").rstrip("\r\n"))
-                self.tail.append(line)
+                self._tail.append(line)
                 out.write(line + "\n")
                 out.flush()
         self.stream.close()
@@ -178,8 +188,10 @@ class Runner:
         masker: Masker | None = None,
         registry: Registry | None = None,
         base_env: Mapping[str, str] | None = None,
+        detach_services: bool = False,
     ) -> None:
         self.log_dir = log_dir
+        self.detach_services = detach_services
         self.run_id = run_id
         self.masker = masker or GLOBAL_MASKER
         self.registry = registry
@@ -212,6 +224,7 @@ class Runner:
         extra_env: Mapping[str, str] | None,
         stdin_data: bytes | None = None,
         stdout_path: Path | None = None,
+        detached: bool = False,
     ) -> tuple[subprocess.Popen[bytes], _LogPump, list[str]]:
         argv = [os.fspath(c) for c in cmd]
         log = self._log_path(name)
@@ -219,7 +232,14 @@ class Runner:
             out.write(f"$ {self.masker.mask(_fmt_cmd(argv))}\n")
             if cwd:
                 out.write(f"# cwd: {cwd}\n")
-        stdout_file = open(stdout_path, "wb") if stdout_path else None
+        stdout_file: IO[bytes] | None
+        if detached:
+            # The child writes its log itself, so it can outlive winci (--keep).
+            stdout_file = open(log, "ab")
+            stderr_target: int | IO[bytes] = subprocess.STDOUT
+        else:
+            stdout_file = open(stdout_path, "wb") if stdout_path else None
+            stderr_target = subprocess.PIPE if stdout_file else subprocess.STDOUT
         try:
             popen = subprocess.Popen(
                 argv,
@@ -227,7 +247,7 @@ class Runner:
                 env=self._env(env, extra_env),
                 stdin=subprocess.PIPE if stdin_data is not None else subprocess.DEVNULL,
                 stdout=stdout_file if stdout_file else subprocess.PIPE,
-                stderr=subprocess.PIPE if stdout_file else subprocess.STDOUT,
+                stderr=stderr_target,
             )
         except OSError as exc:
             raise InfraError(f"cannot start {name}: {exc.strerror or exc}",
@@ -243,6 +263,10 @@ class Runner:
                 popen.stdin.close()
             except OSError:
                 pass
+        if detached:
+            pump = _LogPump(None, log, self.masker)
+            pump.start()
+            return popen, pump, argv
         stream = popen.stderr if stdout_file else popen.stdout
         assert stream is not None
         pump = _LogPump(stream, log, self.masker)
@@ -303,12 +327,23 @@ class Runner:
         env: Mapping[str, str] | None = None,
         extra_env: Mapping[str, str] | None = None,
     ) -> Service:
-        """Start a background child; it is ended by :meth:`close` or after ``lifetime``."""
-        popen, pump, _ = self._spawn(cmd, name, cwd, env, extra_env)
+        """Start a background child; it is ended by :meth:`close` or after ``lifetime``.
+
+        With ``detach_services`` the child writes its output to its log file itself
+        (masked afterwards with :meth:`mask_logs`), so it can outlive winci (``--keep``).
+        """
+        popen, pump, _ = self._spawn(cmd, name, cwd, env, extra_env,
+                                     detached=self.detach_services)
         service = Service(self, name, popen, pump, lifetime)
         with self._lock:
             self._services.append(service)
         return service
+
+    def mask_logs(self) -> None:
+        """Mask secrets in every log of the log folder (files written by children too)."""
+        if self.log_dir.is_dir():
+            for log in self.log_dir.rglob("*.log"):
+                self.masker.mask_file(log)
 
     def close(self) -> None:
         """End every child still running, newest first."""
