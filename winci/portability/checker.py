@@ -620,7 +620,7 @@ class Checker(ast.NodeVisitor):
         if key is not None:
             scope.opened[var] = key
         elif isinstance(value, ast.Call) and self._func_name(value) in _TEMPFILE_FUNCS:
-            scope.opened[var] = _key(ast.Attribute(ast.Name(var), "name"))
+            scope.opened[var] = _key(ast.Attribute(ast.Name(var, ast.Load()), "name", ast.Load()))
         else:
             scope.opened.pop(var, None)
 
@@ -634,7 +634,8 @@ class Checker(ast.NodeVisitor):
             elif isinstance(item.context_expr, ast.Call) \
                     and self._func_name(item.context_expr) in _TEMPFILE_FUNCS \
                     and isinstance(item.optional_vars, ast.Name):
-                keys.append(_key(ast.Attribute(ast.Name(item.optional_vars.id), "name")))
+                keys.append(_key(ast.Attribute(ast.Name(item.optional_vars.id, ast.Load()), "name",
+                                                  ast.Load())))
         self.open_keys.extend(keys)
         self.visit_body(node.body)
         del self.open_keys[len(self.open_keys) - len(keys):]

@@ -49,7 +49,9 @@ OTHER_OS = frozenset(
     }
 )
 #: Every ``os`` name above: what the simulation removes from ``os``.
-POSIX_ONLY_OS = FORK | PROCESS_GROUPS | KILLPG | IDS | OWNERSHIP | WAIT | STATVFS | FIFO | OTHER_OS
+POSIX_ONLY_OS = (
+    FORK | PROCESS_GROUPS | KILLPG | IDS | OWNERSHIP | WAIT | STATVFS | FIFO | OTHER_OS
+)
 
 #: Signal numbers the ``signal`` module lacks on Windows (it has SIGABRT, SIGFPE, SIGILL,
 #: SIGINT, SIGSEGV, SIGTERM, SIGBREAK, CTRL_C_EVENT and CTRL_BREAK_EVENT).
