@@ -19,11 +19,12 @@ from __future__ import annotations
 import base64
 import json
 import logging
+import re
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import requests
 
@@ -205,7 +206,7 @@ class GerritClient:
         except requests.Timeout:
             return f"no answer within {self.timeout:g}s"
         except requests.ConnectionError as exc:
-            return f"connection failed ({_first_line(exc)})"
+            return f"cannot connect to {urlsplit(url).netloc}: {_connection_reason(exc)}"
         except requests.RequestException as exc:
             raise InfraError(_mask(f"Gerrit {method} {what}: {_first_line(exc)}")) from None
         status = response.status_code
@@ -233,6 +234,17 @@ def _first_line(exc: BaseException) -> str:
     return _mask(text[0] if text else type(exc).__name__)
 
 
+def _connection_reason(exc: BaseException) -> str:
+    """The useful end of urllib3's nested message: '[Errno 111] Connection refused'."""
+    text = str(exc)
+    found = re.search(r"\[(?:Errno|WinError) -?\d+\][^'\"()]*", text)
+    if found:
+        return _mask(found.group(0).strip())
+    if "NameResolutionError" in text or "Failed to resolve" in text:
+        return "the host name does not resolve"
+    return _first_line(exc)[:_BODY_EXCERPT]
+
+
 def _excerpt(response: requests.Response) -> str:
     text = " ".join(response.text.split())
     if text.startswith(XSSI_PREFIX):
@@ -253,6 +265,6 @@ def _http_error(method: str, what: str, response: requests.Response) -> WinciErr
         return GerritNotFound(detail, "check the change number, project and patch set; "
                               "the account must be able to see the change")
     if status == 409:
-        return GerritConflict(detail, "the change may be closed (merged or abandoned) or "
-                              "the vote not allowed; nothing was posted")
+        return GerritConflict(detail, "nothing was posted; Gerrit refuses votes on "
+                              "abandoned or merged changes but takes comments (--comment-only)")
     return InfraError(detail)

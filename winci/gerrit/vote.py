@@ -115,8 +115,8 @@ def vote(client: GerritClient, prepared: Prepared, *, force: bool = False) -> Vo
     target, ref = prepared.target, prepared.change_ref
     change = client.get_change(ref, options=("ALL_REVISIONS",))
     patchset = patchset_number(change, target.revision)
-    if change.get("status") not in (None, "NEW"):
-        LOG.warning("change %s is %s; Gerrit may refuse the review", target.change,
+    if change.get("status") not in (None, "NEW") and prepared.review.get("labels"):
+        LOG.warning("change %s is %s: Gerrit may refuse a vote on it", target.change,
                     change.get("status"))
     account_id = client.get_account().get("_account_id")
 
