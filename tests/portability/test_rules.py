@@ -60,7 +60,8 @@ FLAGGED = [
     ("WP504", "import subprocess\nsubprocess.call(['sudo', 'ls'])\n"),
     ("WP504", "import subprocess\nsubprocess.check_output('pgrep -f glance', shell=True)\n"),
     ("WP504", "import os\nos.system('rm -rf x')\n"),
-    ("WP504", "from oslo_concurrency import processutils as putils\nputils.execute('chown', u, p)\n"),
+    ("WP504", "from oslo_concurrency import processutils as putils\n"
+              "putils.execute('chown', u, p)\n"),
     ("WP505", "import subprocess\nsubprocess.run(['/usr/bin/pgrep', 'x'])\n"),
     ("WP505", "import subprocess\nsubprocess.run(['/bin/sh', '-c', 'x'])\n"),
     ("WP601", "def f(path='/tmp/staging'):\n    pass\n"),
@@ -136,12 +137,14 @@ CLEAN = [
     ("WP110", "import os, signal\nos.kill(pid, signal.SIGTERM)\n"),
     ("WP201", "import signal\nsignal.signal(signal.SIGTERM, handler)\n"),
     ("WP201", "import signal\nsig = getattr(signal, 'SIGHUP', None)\n"),
-    ("WP201", "import signal\nif hasattr(signal, 'SIGHUP'):\n    signal.signal(signal.SIGHUP, h)\n"),
+    ("WP201", "import signal\nif hasattr(signal, 'SIGHUP'):\n"
+              "    signal.signal(signal.SIGHUP, h)\n"),
     ("WP201", "import signal\nSIGHUP = 1\nx = SIGHUP\n"),
     ("WP301", "try:\n    import fcntl\nexcept ImportError:\n    fcntl = None\n"),
     ("WP301", "import os\nif os.name == 'nt':\n    import msvcrt\nelse:\n    import fcntl\n"),
     ("WP301", "import fcntl  # winci: ignore[WP301]\n"),
-    ("WP301", "import os\nif os.name == 'nt':\n    raise ImportError('POSIX only')\nimport fcntl\n"),
+    ("WP301", "import os\nif os.name == 'nt':\n    raise ImportError('POSIX only')\n"
+              "import fcntl\n"),
     ("WP301", "from . import pwd\nimport pwdhash\nimport mypkg.fcntl\n"),
     ("WP301", "try:\n    import xattr\nexcept Exception:\n    xattr = None\n"),
     ("WP401", "import os\nos.replace(tmp, final)\n"),
