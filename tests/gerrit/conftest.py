@@ -14,7 +14,7 @@ from winci.cli import main
 
 CHANGE = 912345
 PATCHSETS = 3
-PASSWORD = "Sup3r-s3cret-HTTP-pw"
+PASSWORD = "Sup3r-s3cret-HTTP-pw-wincitest"
 LOG_URL = "https://logs.example.test/45/912345/3/check/winci-glance/abc1234"
 
 LANES_OK = {

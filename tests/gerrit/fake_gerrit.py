@@ -101,7 +101,7 @@ class FakeChange:
 class FakeGerrit:
     """Run with ``with FakeGerrit() as gerrit:``; ``gerrit.url`` is its base URL."""
 
-    def __init__(self, username: str = "winci-ci", password: str = "fake-http-pw",
+    def __init__(self, username: str = "winci-ci", password: str = "fake-http-pw-wincitest",
                  account_id: int = 1000042, name: str = "Example Windows Glance CI") -> None:
         self.username = username
         self.password = password

@@ -66,7 +66,7 @@ def test_http_errors_map_to_clear_exceptions(gerrit):
             client.post_review("5", 1, {"labels": {"Verified": -1}})
         with pytest.raises(InfraError, match="HTTP 400 label \"Nope\""):
             client.post_review(str(CHANGE), 1, {"labels": {"Nope": 1}})
-    with client_for(gerrit, password="bad-password") as client:
+    with client_for(gerrit, password="bad-pw-wincitest-1") as client:
         with pytest.raises(GerritAuthError, match="HTTP 401 Unauthorized") as info:
             client.get_account()
         assert info.value.exit_code == 2
@@ -104,7 +104,7 @@ def test_retries_stop_at_the_total_time(gerrit):
 def test_connection_refused_is_retried_then_infra_error():
     with FakeGerrit() as gone:
         url = gone.url
-    creds = Credentials(url=url, username="u", password="p4ssw0rd-x")
+    creds = Credentials(url=url, username="u", password="pw-wincitest-refused")
     slept: list[float] = []
     with GerritClient(creds, retry=RetryPolicy(attempts=3, initial_delay=0.01),
                       sleep=slept.append) as client:
@@ -122,7 +122,7 @@ def test_secrets_never_reach_output_or_logs(cli, tmp_path, caplog, monkeypatch):
     A password no other test used, so the global masker only knows it if the code
     under test registered it.
     """
-    password = "pw-" + secrets.token_urlsafe(16)
+    password = "pw-wincitest-" + secrets.token_urlsafe(16)
     caplog.set_level(logging.DEBUG)  # includes urllib3's request logging
     with FakeGerrit(password=password) as gerrit:
         gerrit.add_change(CHANGE, patchsets=3)

@@ -103,13 +103,13 @@ def test_reports_by_others_or_on_other_patch_sets_do_not_count(gerrit_env, cli, 
 
 
 def test_auth_failure_is_a_config_error(gerrit_env, cli, tmp_path, monkeypatch):
-    monkeypatch.setenv("WINCI_GERRIT_PASSWORD", "wrong-password-123")
+    monkeypatch.setenv("WINCI_GERRIT_PASSWORD", "wrong-pw-wincitest-12")
     run_dir = write_run(tmp_path, "SUCCESS", zuul=zuul_section())
     code, out, err = cli(run_dir, "--vote")
     assert code == 2
     assert "HTTP 401" in err and "HTTP password" in err
     assert len(err.strip().splitlines()) == 1
-    assert "wrong-password-123" not in err + out
+    assert "wrong-pw-wincitest-12" not in err + out
     assert gerrit_env.changes[CHANGE].messages == []
 
 
@@ -264,13 +264,13 @@ def test_cli_subprocess_one_line_error_no_traceback(gerrit, tmp_path):
     """The real entry point, as Zuul would run it: exit 2 on bad credentials."""
     run_dir = write_run(tmp_path, "SUCCESS", zuul=zuul_section())
     env = {**os.environ, "WINCI_GERRIT_URL": gerrit.url, "WINCI_GERRIT_USER": "winci-ci",
-           "WINCI_GERRIT_PASSWORD": "not-the-password", "HOME": str(tmp_path)}
+           "WINCI_GERRIT_PASSWORD": "not-the-pw-wincitest-13", "HOME": str(tmp_path)}
     proc = subprocess.run([sys.executable, "-m", "winci", "vote", str(run_dir), "--vote"],
                           capture_output=True, text=True, env=env, cwd=REPO, timeout=60)
     assert proc.returncode == 2
     assert proc.stderr.startswith("winci vote: error: Gerrit GET change openstack/glance~")
     assert "Traceback" not in proc.stderr
-    assert "not-the-password" not in proc.stderr + proc.stdout
+    assert "not-the-pw-wincitest-13" not in proc.stderr + proc.stdout
     env["WINCI_GERRIT_PASSWORD"] = PASSWORD
     proc = subprocess.run([sys.executable, "-m", "winci", "vote", str(run_dir), "--vote"],
                           capture_output=True, text=True, env=env, cwd=REPO, timeout=60)
