@@ -8,7 +8,7 @@ from pathlib import Path
 
 from tests.history.runs import make_run_dir
 from winci.cli import main
-from winci.history import History, import_run, lane_findings
+from winci.history import History, import_run, lane_findings, lane_trend, record_run
 
 STABLE = "glance.tests.unit.test_a.T.test_stable"
 BROKE = "glance.tests.unit.test_b.T.test_broke_on_22nd"
@@ -84,3 +84,20 @@ def test_cli_regressions_exit_code(tmp_path: Path, capsys) -> None:
     out = capsys.readouterr().out
     assert f"REGRESSION {BROKE}  first failed 2026-11-22 02:00 in nightly-2026-11-22" in out
     assert f"flaky      {WOBBLY}" in out
+
+
+def test_trend_and_record_run(tmp_path: Path) -> None:
+    url = f"sqlite:///{(tmp_path / 'h.sqlite').as_posix()}"
+    _load_nights(tmp_path, url)
+    with History(url) as history:
+        trend = lane_trend(history, "unit", last=3, kind="nightly")
+    assert [p.run_id for p in trend] == [f"nightly-{n}" for n in list(NIGHTS)[-3:]]
+    last = trend[-1]
+    # the 24th: STABLE, WOBBLY pass; ALWAYS, BROKE, NEWLY fail
+    assert (last.passed, last.failed, last.verdict) == (2, 3, "FAILURE")
+    assert last.duration_s > 0
+    # record_run replaces a run stored before under the same id
+    run_dir = tmp_path / "runs" / "nightly-2026-11-24"
+    assert record_run(run_dir, url=url) > 0
+    with History(url) as history:
+        assert len(lane_trend(history, "unit", last=10, kind="nightly")) == len(NIGHTS)

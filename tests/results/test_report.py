@@ -93,6 +93,14 @@ def test_report_command_on_run_folder_is_idempotent(tmp_path: Path, capsys) -> N
     assert "unit" in capsys.readouterr().out
 
 
+def test_report_lane_stream_elsewhere_keeps_classification(tmp_path: Path) -> None:
+    _, lane_dir = _reports(tmp_path)
+    (tmp_path / "results.subunit").rename(lane_dir / "results.subunit")
+    assert main(["report", str(lane_dir / "results.subunit"), "--out", str(tmp_path / "o")]) == 0
+    summary = json.loads((tmp_path / "o" / "summary.json").read_text())
+    assert (summary["lane"], summary["failed"], summary["flaky"]) == ("unit", 2, 1)
+
+
 def test_report_command_on_stream_with_out(tmp_path: Path) -> None:
     stream = mixed_stream(tmp_path / "results.subunit")
     assert main(["report", str(stream), "--out", str(tmp_path / "r")]) == 0

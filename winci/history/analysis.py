@@ -19,7 +19,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import pairwise
 
+from sqlalchemy import select
+
 from winci.history.db import History
+from winci.history.models import Lane, Run
 from winci.history.views import Key, Outcome, RunView, lane_runs
 
 FLIPS_FOR_FLAKY = 2
@@ -95,3 +98,32 @@ def lane_findings(history: History, lane: str, *, last: int = 10,
                   kind: str | None = None) -> Findings:
     """Regressions and flaky tests over the last ``last`` runs of ``lane`` in the history."""
     return analyse(lane_runs(history, lane, last=last, kind=kind))
+
+
+@dataclass(frozen=True)
+class TrendPoint:
+    """One run of a lane, for a trend plot (pass, fail, duration over the last N runs)."""
+
+    run_id: str
+    started: datetime | None
+    verdict: str | None
+    passed: int
+    failed: int
+    known_failures: int
+    flaky: int
+    skipped: int
+    duration_s: float
+
+
+def lane_trend(history: History, lane: str, *, last: int = 14,
+               kind: str | None = None) -> list[TrendPoint]:
+    """The lane's counts and duration in its last ``last`` runs, oldest first."""
+    query = (select(Run.run_id, Run.started, Lane.verdict, Lane.passed, Lane.failed,
+                    Lane.known_failures, Lane.flaky, Lane.skipped, Lane.duration_s)
+             .join(Lane, Lane.run_pk == Run.id).where(Lane.name == lane))
+    if kind is not None:
+        query = query.where(Run.kind == kind)
+    query = query.order_by(Run.started.desc(), Run.id.desc()).limit(last)
+    with history.session() as session:
+        rows = list(session.execute(query))
+    return [TrendPoint(*row) for row in reversed(rows)]

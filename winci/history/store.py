@@ -73,7 +73,8 @@ def store(history: History, run_id: str, lanes: Sequence[LaneInput], *,
         run = Run(
             run_id=run_id, kind=kind, started=naive_utc(started),
             finished=naive_utc(finished), verdict=verdict,
-            glance_source=glance.get("source"), glance_version=glance.get("version"),
+            glance_source=glance.get("source") or glance.get("kind"),
+            glance_version=glance.get("version"),
             git_ref=glance.get("git_ref"), git_sha=glance.get("git_sha"),
             change=_str(glance.get("change")), patchset=_str(glance.get("patchset")),
             queue_hash=patches.get("queue_hash"), winci_version=manifest.get("winci_version"),
@@ -148,3 +149,13 @@ def import_run(history: History, run_dir: Path, *, kind: str | None = None,
                  finished=parse_date(manifest.get("finished")),
                  verdict=verdict.get("verdict"), manifest=manifest, kind=run_kind,
                  replace=replace)
+
+
+def record_run(run_dir: Path, *, url: str | None = None, kind: str | None = None) -> int:
+    """Store a finished run folder in the history (``--db-url``/env/default SQLite).
+
+    What ``winci run`` and ``winci nightly`` call at the end of a run; a run stored
+    before under the same id is replaced.
+    """
+    with History(url) as history:
+        return import_run(history, run_dir, kind=kind, replace=True)

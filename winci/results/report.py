@@ -84,8 +84,10 @@ for each lane.
         items = [(d.name, d / SUBUNIT, (out / d.name) if out else d, d) for d in lanes]
     else:
         dest = out or source.parent
-        name = lane or (source.parent.name if source.name == SUBUNIT else source.stem)
-        items = [(name, source, dest, dest)]
+        in_lane_dir = source.name == SUBUNIT
+        name = lane or (source.parent.name if in_lane_dir else source.stem)
+        # a lane's results.subunit: its known/flaky lists are in the summary beside it
+        items = [(name, source, dest, source.parent if in_lane_dir else dest)]
     result = []
     for name, stream, dest, previous in items:
         known, flaky = classification(read_summary(previous))
