@@ -80,7 +80,7 @@ def gerrit_env(gerrit: FakeGerrit, monkeypatch: pytest.MonkeyPatch, tmp_path: Pa
     return gerrit
 
 
-FAST = ["--timeout", "0.5", "--retry-delay", "0.01", "--retry-time", "20"]
+FAST = ["--timeout", "1.0", "--retry-delay", "0.01", "--retry-time", "20"]
 
 
 @pytest.fixture

@@ -147,8 +147,8 @@ def test_vote_on_closed_change_is_409(gerrit_env, cli, tmp_path):
 
 
 def test_timeout_then_success(gerrit_env, cli, tmp_path):
-    # The first GET of the change answers after 2 s; the client waits 0.5 s.
-    gerrit_env.faults.append(Fault("GET", rf"/changes/[^/]*{CHANGE}$", delay=2.0))
+    # The first GET of the change answers after 3 s; the client waits 1 s.
+    gerrit_env.faults.append(Fault("GET", rf"/changes/[^/]*{CHANGE}$", delay=3.0))
     run_dir = write_run(tmp_path, "SUCCESS", zuul=zuul_section())
     code, _out, err = cli(run_dir, "--vote")
     assert code == 0, err
@@ -159,7 +159,7 @@ def test_timeout_then_success(gerrit_env, cli, tmp_path):
 
 def test_lost_answer_to_the_post_is_not_posted_twice(gerrit_env, cli, tmp_path):
     # Gerrit applies the review but its answer comes after the client gave up.
-    gerrit_env.faults.append(Fault("POST", r"/review$", delay=2.0, before=False))
+    gerrit_env.faults.append(Fault("POST", r"/review$", delay=3.0, before=False))
     run_dir = write_run(tmp_path, "SUCCESS", zuul=zuul_section())
     code, _out, err = cli(run_dir, "--vote")
     assert code == 0, err
