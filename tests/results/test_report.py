@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import xml.etree.ElementTree as ET
+from html.parser import HTMLParser
 from pathlib import Path
 
 from tests.results.streams import mixed_stream
@@ -15,6 +16,25 @@ BROKEN = "glance.tests.unit.test_misc.TestMisc.test_breaks"
 DNS = "glance.tests.unit.test_env.TestEnv.test_needs_dns"
 FLAKY = "glance.tests.unit.test_env.TestEnv.test_flaky"
 KNOWN = {DNS: "needs DNS for storeurl.com (condition: no DNS)"}
+
+
+class _Balance(HTMLParser):
+    """Every element the page opens is closed, in order (void elements aside)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stack: list[str] = []
+        self.errors: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: object) -> None:
+        if tag != "meta":
+            self.stack.append(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        if self.stack and self.stack[-1] == tag:
+            self.stack.pop()
+        else:
+            self.errors.append(f"</{tag}> closes {self.stack[-1:]}")
 
 
 def _reports(tmp_path: Path) -> tuple[dict, Path]:
@@ -60,6 +80,9 @@ def test_html_order_escaping_and_offline(tmp_path: Path) -> None:
     assert "AssertionError: 1 != 2 &lt;b&gt;&amp;amp;" in page
     assert "<script" not in page and "&lt;script&gt;" in page
     assert "needs xattr support" in page and KNOWN[DNS] in page
+    balance = _Balance()
+    balance.feed(page)
+    assert (balance.errors, balance.stack) == ([], [])
     # no external asset: nothing loaded over the network or from another file
     assert not re.search(r"""(src|href)\s*=|@import|url\(""", page, re.I)
 
@@ -111,3 +134,10 @@ def test_report_command_on_stream_with_out(tmp_path: Path) -> None:
 def test_report_command_bad_path(tmp_path: Path, capsys) -> None:
     assert main(["report", str(tmp_path / "missing")]) == 2
     assert "does not exist" in capsys.readouterr().err
+
+
+def test_report_refuses_a_file_that_is_not_subunit_v2(tmp_path: Path, capsys) -> None:
+    junk = tmp_path / "notes.txt"
+    junk.write_text("this is a log, not a stream\n")
+    assert main(["report", str(junk)]) == 2
+    assert "no test results in subunit v2 format" in capsys.readouterr().err

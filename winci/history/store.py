@@ -107,7 +107,7 @@ def import_stream(history: History, stream: Path, *, lane: str = "unit",
                   run_id: str | None = None, date: datetime | None = None,
                   kind: str = "import", replace: bool = False) -> int:
     """Load one subunit stream as a one-lane run. The date defaults to the first test's."""
-    cases = parse_stream(stream)
+    cases = parse_stream(stream, strict=True)
     starts = [c.start for c in cases if c.start is not None]
     stops = [c.stop for c in cases if c.stop is not None]
     started = date or (min(starts) if starts else datetime.now(UTC))

@@ -91,7 +91,7 @@ for each lane.
     result = []
     for name, stream, dest, previous in items:
         known, flaky = classification(read_summary(previous))
-        summary = write_lane_reports(parse_stream(stream), dest, lane=name,
+        summary = write_lane_reports(parse_stream(stream, strict=True), dest, lane=name,
                                      known_failures=known, flaky=flaky)
         result.append((name, dest, summary))
     return result

@@ -152,13 +152,21 @@ def parse_bytes_stream(stream: Iterable[bytes] | object) -> list[TestCase]:
     return [_case(test_id, rec) for test_id, rec in collector.records.items()]
 
 
-def parse_stream(path: Path) -> list[TestCase]:
-    """All tests of the subunit v2 stream at ``path``, in the order they first appeared."""
+def parse_stream(path: Path, *, strict: bool = False) -> list[TestCase]:
+    """All tests of the subunit v2 stream at ``path``, in the order they first appeared.
+
+    With ``strict``, a non-empty file that holds no test at all (not a subunit v2
+    stream: a v1 stream, a log, a report) is a usage error.
+    """
     try:
         with path.open("rb") as fh:
-            return parse_bytes_stream(fh)
+            cases = parse_bytes_stream(fh)
     except FileNotFoundError:
         raise UsageError(f"no subunit stream at {path}",
                          "give the path of a results.subunit file or a run folder") from None
     except IsADirectoryError:
         raise UsageError(f"{path} is a folder, not a subunit stream") from None
+    if strict and not cases and path.stat().st_size > 0:
+        raise UsageError(f"{path} holds no test results in subunit v2 format",
+                         "give the stream stestr writes (stestr last --subunit)")
+    return cases
