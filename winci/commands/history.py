@@ -70,9 +70,13 @@ def _list(history: History, lane: str | None, limit: int) -> None:
 
     from winci.history.models import Lane, Run
 
-    query = (select(Run, func.count(Lane.id), func.coalesce(func.sum(Lane.total), 0),
-                    func.coalesce(func.sum(Lane.failed), 0))
-             .outerjoin(Lane, Lane.run_pk == Run.id).group_by(Run.id)
+    # aggregate per run in a subquery: portable under ONLY_FULL_GROUP_BY too
+    counts = (select(Lane.run_pk, func.count(Lane.id).label("lanes"),
+                     func.sum(Lane.total).label("total"), func.sum(Lane.failed).label("failed"))
+              .group_by(Lane.run_pk).subquery())
+    query = (select(Run, func.coalesce(counts.c.lanes, 0), func.coalesce(counts.c.total, 0),
+                    func.coalesce(counts.c.failed, 0))
+             .outerjoin(counts, counts.c.run_pk == Run.id)
              .order_by(Run.started.desc(), Run.id.desc()).limit(limit))
     if lane:
         query = query.where(Run.id.in_(select(Lane.run_pk).where(Lane.name == lane)))
