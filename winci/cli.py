@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import logging
 import pkgutil
 import sys
 from collections.abc import Sequence
@@ -43,6 +44,8 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, ModuleType]]:
         description="Windows test and CI environment for OpenStack Glance.",
     )
     parser.add_argument("--version", action="version", version=f"winci {__version__}")
+    parser.add_argument("-v", "--verbose", action="count", default=0,
+                        help="more log output (-vv for debug)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     modules: dict[str, ModuleType] = {}
     for name, module in _command_modules():
@@ -65,6 +68,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 2
     module = modules[args.command]
+    level = [logging.WARNING, logging.INFO, logging.DEBUG][min(args.verbose, 2)]
+    logging.basicConfig(level=level, format="winci: %(levelname)s: %(name)s: %(message)s")
     try:
         code: int = module.run(args)
     except WinciError as exc:
