@@ -174,6 +174,7 @@ CLEAN = [
     ("WP602", "import sys\nif sys.platform.startswith('linux'):\n    open('/proc/meminfo')\n"),
     ("WP603", "def f(line):\n    return line[7:]\n"),
     ("WP603", "def f(data):\n    return data[7:]\n"),
+    ("WP603", "def f(url):\n    if url.startswith('fake://'):\n        return url[7:]\n"),
     ("WP603", "from urllib.parse import urlparse\npath = urlparse(uri).path\n"),
     ("WP603", "path = uri.split('://')[-1]\n"),
     ("WP604", "uri = 'file:///etc/hosts'\n"),
@@ -276,3 +277,8 @@ def test_guarded_module_name_as_condition() -> None:
             import resource
         """)
     assert rules_in(src) == []
+
+
+def test_one_finding_per_place() -> None:
+    src = "import os, sys\nenv['PYTHONPATH'] = ':'.join(sys.path)\n"
+    assert rules_in(src) == ["WP801"]

@@ -219,6 +219,7 @@ class _Scope:
 
     opened: dict[str, str] = field(default_factory=dict)  # variable -> path key
     saw_file_uri: bool = False
+    saw_other_scheme: bool = False  # 'fake://', 'http://': a [7:] slice may strip those
     slices: list[ast.Subscript] = field(default_factory=list)
 
 
@@ -245,9 +246,11 @@ class Checker(ast.NodeVisitor):
         self.visit_body(tree.body)
         self._close_scope()
         sup = suppressions(self.source)
-        if sup:
-            self.findings = [f for f in self.findings if f.rule not in sup.get(f.line, ())]
-        return self.findings
+        unique: dict[tuple[str, int, int], Finding] = {}
+        for f in self.findings:
+            if f.rule not in sup.get(f.line, ()):
+                unique.setdefault((f.rule, f.line, f.col), f)
+        return list(unique.values())
 
     def _collect_imports(self, tree: ast.Module) -> None:
         for node in ast.walk(tree):
@@ -426,8 +429,9 @@ class Checker(ast.NodeVisitor):
     def _close_scope(self) -> None:
         scope = self.scopes.pop()
         for sub in scope.slices:
-            if scope.saw_file_uri or any(h in _last_name(sub.value).lower()
-                                         for h in _URI_NAME_HINTS):
+            named = not scope.saw_other_scheme and any(
+                h in _last_name(sub.value).lower() for h in _URI_NAME_HINTS)
+            if scope.saw_file_uri or named:
                 self.findings.append(self._slice_finding(sub))
 
     def _slice_finding(self, sub: ast.Subscript) -> Finding:
@@ -477,7 +481,11 @@ class Checker(ast.NodeVisitor):
 
     def visit_Constant(self, node: ast.Constant) -> None:
         value = node.value
-        if not isinstance(value, str) or not value.startswith(("/", "file:", "http")):
+        if not isinstance(value, str):
+            return
+        if "://" in value[:16] and not value.startswith(_FILE_SCHEME):
+            self.scopes[-1].saw_other_scheme = True
+        if not value.startswith(("/", "file:", "http")):
             return
         if value.startswith(_FILE_SCHEME):
             self.scopes[-1].saw_file_uri = True
