@@ -26,19 +26,29 @@ from winci import commands as commands_pkg
 from winci.errors import EXIT_INFRA, WinciError
 
 
-def _command_modules() -> list[tuple[str, ModuleType]]:
-    found = []
+def _command_names() -> dict[str, str]:
+    """CLI name -> module name, without importing anything."""
+    names = {}
     for info in pkgutil.iter_modules(commands_pkg.__path__):
-        if info.name.startswith("_"):
+        if not info.name.startswith("_"):
+            names[info.name.replace("_", "-")] = info.name
+    return names
+
+
+def _command_modules(only: str | None = None) -> list[tuple[str, ModuleType]]:
+    found = []
+    for cli_name, mod_name in sorted(_command_names().items()):
+        if only is not None and cli_name != only:
             continue
-        module = importlib.import_module(f"{commands_pkg.__name__}.{info.name}")
+        module = importlib.import_module(f"{commands_pkg.__name__}.{mod_name}")
         if hasattr(module, "run") and hasattr(module, "add_arguments"):
-            name = getattr(module, "NAME", info.name.replace("_", "-"))
-            found.append((name, module))
-    return sorted(found)
+            found.append((getattr(module, "NAME", cli_name), module))
+    return found
 
 
-def build_parser() -> tuple[argparse.ArgumentParser, dict[str, ModuleType]]:
+def build_parser(only: str | None = None
+                 ) -> tuple[argparse.ArgumentParser, dict[str, ModuleType]]:
+    """The parser; with ``only``, just that command is imported (fast start-up)."""
     parser = argparse.ArgumentParser(
         prog="winci",
         description="Windows test and CI environment for OpenStack Glance.",
@@ -48,7 +58,7 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, ModuleType]]:
                         help="more log output (-vv for debug)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     modules: dict[str, ModuleType] = {}
-    for name, module in _command_modules():
+    for name, module in _command_modules(only):
         help_text = getattr(module, "HELP", "")
         cmd_parser = sub.add_parser(
             name,
@@ -61,8 +71,17 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, ModuleType]]:
     return parser, modules
 
 
+def _requested_command(argv: Sequence[str]) -> str | None:
+    for arg in argv:
+        if arg.startswith("-"):
+            continue
+        return arg if arg in _command_names() else None
+    return None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser, modules = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser, modules = build_parser(_requested_command(argv))
     args = parser.parse_args(argv)
     if not args.command:
         parser.print_help()

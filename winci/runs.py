@@ -62,6 +62,9 @@ class RunOptions:
     constraints: Path | None = None
     keystone_port: int | None = None
     glance_port: int | None = None
+    history: bool = True
+    history_url: str | None = None
+    run_kind: str = "run"
     zuul: dict[str, str] = field(default_factory=dict)
 
 
@@ -179,6 +182,7 @@ class Run:
                 lock.__exit__(None, None, None)
             result = RunResult(self.run_id, self.out_dir, verdict, self.outcomes, error)
             self._write_results(result)
+            self._record_history()
             self._print_summary(result, kept)
         return result
 
@@ -298,7 +302,8 @@ class Run:
         if not started:
             m["finished"] = datetime.now(UTC).isoformat(timespec="seconds")
         if self.source is not None:
-            m["glance"] = self.source.as_dict() | {"change": self.opts.zuul.get("change"),
+            m["glance"] = self.source.as_dict() | {"source": self.source.kind,
+                                                   "change": self.opts.zuul.get("change"),
                                                    "patchset": self.opts.zuul.get("patchset")}
         m.setdefault("patches", {"applied": False, "queue_hash": None})
         m["lanes"] = list(self.opts.lanes)
@@ -327,6 +332,20 @@ class Run:
                                           "total": 0, "duration_s": 0.0, "error": None}
         (self.out_dir / "verdict.json").write_text(json.dumps(verdict, indent=1) + "\n",
                                                    encoding="utf-8")
+
+    def _record_history(self) -> None:
+        """Store the run in the history database; a problem there never changes the verdict."""
+        if not self.opts.history:
+            return
+        from sqlalchemy.exc import SQLAlchemyError
+
+        from winci.history import record_run
+
+        try:
+            record_run(self.out_dir, url=self.opts.history_url, kind=self.opts.run_kind)
+        except (WinciError, SQLAlchemyError, OSError) as exc:
+            self.progress.say(f"could not store the run in the history: "
+                              f"{exc.__class__.__name__}: {exc}")
 
     def _print_summary(self, result: RunResult, kept: bool) -> None:
         rows = []

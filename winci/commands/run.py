@@ -60,6 +60,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="serve Keystone on this port (default: a free one)")
     parser.add_argument("--glance-port", type=int, metavar="PORT",
                         help="serve Glance on this port (default: a free one)")
+    parser.add_argument("--no-history", dest="history", action="store_false",
+                        help="do not store the run in the history database")
+    parser.add_argument("--history-url", metavar="URL",
+                        default=os.environ.get("WINCI_HISTORY_URL"),
+                        help="SQLAlchemy URL of the history database (default: a SQLite "
+                             "file in the cache)")
     for key in ZUUL_ENV:
         parser.add_argument(f"--zuul-{key.replace('_', '-')}", dest=f"zuul_{key}",
                             default=os.environ.get(f"WINCI_ZUUL_{key.upper()}"),
@@ -75,5 +81,6 @@ def run(args: argparse.Namespace) -> int:
         keep=args.keep, patches=args.patches, backend=args.backend,
         retry_failures=args.retry_failures, lane_timeout=args.lane_timeout,
         constraints=args.constraints, keystone_port=args.keystone_port,
-        glance_port=args.glance_port, zuul=zuul)
+        glance_port=args.glance_port, history=args.history, history_url=args.history_url,
+        zuul=zuul)
     return execute(opts).exit_code
