@@ -13,6 +13,7 @@ import platform
 import secrets
 import shutil
 import sys
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -236,7 +237,7 @@ class Run:
                 retry_failures=self.opts.retry_failures, tempest_venv=tenv, stack=self.stack,
                 state_dir=self.private)
             with phase(f"lane {lane}"):
-                outcome = run_lane(ctx, lane_body(lane))
+                outcome = lane_runner(lane)(ctx)
             self.outcomes[lane] = outcome
             s = outcome.summary
             self.progress.say(
@@ -374,20 +375,24 @@ class Run:
         out.flush()
 
 
-def lane_body(lane: str) -> LaneBody:
+def lane_runner(lane: str) -> Callable[[LaneContext], LaneOutcome]:
+    """How a lane runs: a test body with the shared retry and reports, or its own."""
+    if lane == "preflight":
+        from winci.lanes.preflight import run_preflight
+
+        return run_preflight
+    body: LaneBody
     if lane in ("unit", "functional"):
         from winci.lanes.glance_tests import glance_suite
 
-        return glance_suite
-    if lane == "tempest":
+        body = glance_suite
+    elif lane == "tempest":
         from winci.lanes.tempest import tempest_suite
 
-        return tempest_suite
-    if lane == "preflight":
-        from winci.lanes.preflight import preflight_suite
-
-        return preflight_suite
-    raise UsageError(f"unknown lane {lane!r}")
+        body = tempest_suite
+    else:
+        raise UsageError(f"unknown lane {lane!r}")
+    return lambda ctx: run_lane(ctx, body)
 
 
 def execute(opts: RunOptions, progress: Progress | None = None) -> RunResult:

@@ -1,35 +1,94 @@
 """The preflight lane: Glance's unit tests under a Windows *simulation* on Linux.
 
 A start-up hook (:mod:`winci.simulate`) imposes the Windows behaviour that Linux can
-emulate; what it cannot emulate is listed in the lane's output. This lane is a
-simulation and is always called one: it never verifies Windows behaviour.
+emulate (POSIX-only functions, signals and modules gone, ``os.rename`` onto an existing
+file fails, open files cannot be removed or renamed, ``subprocess`` rejects POSIX-only
+arguments, ``0.0.0.0`` cannot be connected to). What it cannot emulate (``os.name``,
+separators, drive letters, the real filesystem and process model) is listed in the
+lane's output. This lane is a simulation and is always called one: it never verifies
+Windows behaviour.
+
+The tests that fail under the simulation are re-run once *without* it: those that pass
+then fail only under simulation, and are reported grouped by the emulated behaviour
+that tripped in them (the hook records every trip).
 """
 
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
+from typing import Any
 
-from winci.lanes.base import LaneContext, Pass, stestr_pass
+from winci import knownfail
+from winci.errors import WinciError
+from winci.lanes.base import LaneContext, LaneOutcome, Pass, stestr_pass
 from winci.paths import venv_bin
+from winci.results import write_lane_reports
+from winci.results.stream import FAILING
+
+UNIT_PATH = "./glance/tests/unit"
 
 
-def preflight_suite(ctx: LaneContext, stream: Path, ids: list[str] | None) -> Pass:
+def _unit_pass(ctx: LaneContext, stream: Path, ids: list[str] | None,
+               extra_env: dict[str, str], label: str) -> Pass:
+    env = {"OS_TEST_PATH": UNIT_PATH, "PYTHONHASHSEED": "0", **extra_env}
+    return stestr_pass(ctx, stestr=venv_bin(ctx.glance_venv, "stestr"), cwd=ctx.glance_tree,
+                       stream=stream, ids=ids,
+                       run_args=["--test-path", UNIT_PATH, "--top-dir", "./", "run"],
+                       env=env, label=label, test_filter=ctx.filter)
+
+
+def run_preflight(ctx: LaneContext) -> LaneOutcome:
     from winci import simulate
 
-    record_dir = ctx.out_dir / ("simulation-trips-retry" if ids is not None
-                                else "simulation-trips")
-    record_dir.mkdir(parents=True, exist_ok=True)
-    env = {"OS_TEST_PATH": "./glance/tests/unit", "PYTHONHASHSEED": "0"}
-    env.update(simulate.lane_env(record_dir))
-    result = stestr_pass(ctx, stestr=venv_bin(ctx.glance_venv, "stestr"), cwd=ctx.glance_tree,
-                         stream=stream, ids=ids,
-                         run_args=["--test-path", "./glance/tests/unit", "--top-dir", "./",
-                                   "run"],
-                         env=env, label="stestr-preflight", test_filter=ctx.filter)
-    if ids is None:
-        grouped = simulate.collect(record_dir)
-        (ctx.out_dir / "simulation.json").write_text(
-            json.dumps({"simulation": True, "not_emulated": list(simulate.NOT_EMULATED),
-                        "trips": grouped}, indent=1, default=str), encoding="utf-8")
-    return result
+    started = time.monotonic()
+    ctx.out_dir.mkdir(parents=True, exist_ok=True)
+    ctx.progress.say("  preflight is a SIMULATION of Windows on Linux; not emulated: "
+                     + "; ".join(simulate.NOT_EMULATED))
+    record_dir = ctx.out_dir / "simulation-trips"
+    try:
+        simulated = _unit_pass(ctx, ctx.out_dir / "results.subunit", None,
+                               simulate.lane_env(record_dir), "stestr-preflight")
+        failed = [c.test_id for c in simulated.cases if c.status in FAILING]
+        known = knownfail.match([*knownfail.load("preflight"), *knownfail.load("unit")],
+                                failed)
+        to_check = [t for t in failed if t not in known]
+        plain_ok: set[str] = set()
+        if to_check:
+            ctx.progress.say(f"  preflight: re-running {len(to_check)} failed test(s) "
+                             "without the simulation")
+            plain = _unit_pass(ctx, ctx.out_dir / "without-simulation.subunit", to_check, {},
+                               "stestr-preflight-plain")
+            plain_ok = {c.test_id for c in plain.cases if c.status in ("success", "xfail")}
+    except WinciError as exc:
+        return LaneOutcome(ctx.name, "ERROR", {}, time.monotonic() - started, error=str(exc))
+    only_sim = [t for t in to_check if t in plain_ok]
+    grouped = simulate.attribute_failures(simulate.collect(record_dir), only_sim)
+    summary = write_lane_reports(simulated.cases, ctx.out_dir, lane=ctx.name,
+                                 known_failures=known,
+                                 title="winci preflight lane (Windows SIMULATION on Linux)")
+    report: dict[str, Any] = {
+        "simulation": True,
+        "not_emulated": list(simulate.NOT_EMULATED),
+        "only_under_simulation": {b: sorted(ids) for b, ids in grouped.items()},
+        "only_under_simulation_count": len(only_sim),
+        "also_without_simulation": sorted(t for t in to_check if t not in plain_ok),
+        "trips": simulate.collect(record_dir),
+    }
+    (ctx.out_dir / "simulation.json").write_text(json.dumps(report, indent=1, default=str),
+                                                 encoding="utf-8")
+    summary["simulation"] = {k: report[k] for k in ("only_under_simulation_count",
+                                                    "not_emulated")}
+    summary["simulation"]["by_behaviour"] = {b: len(v) for b, v in grouped.items()}
+    (ctx.out_dir / "summary.json").write_text(json.dumps(summary, indent=1) + "\n",
+                                              encoding="utf-8")
+    for behaviour, ids in sorted(grouped.items(), key=lambda kv: -len(kv[1])):
+        ctx.progress.say(f"  simulated {behaviour}: {len(ids)} test(s) fail only under "
+                         "simulation")
+    duration = time.monotonic() - started
+    if not simulated.cases:
+        return LaneOutcome(ctx.name, "FAILURE", summary, duration,
+                           error="no test results under simulation")
+    return LaneOutcome(ctx.name, "FAILURE" if summary["failed"] else "SUCCESS", summary,
+                       duration)
