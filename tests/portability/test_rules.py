@@ -64,6 +64,8 @@ FLAGGED = [
               "putils.execute('chown', u, p)\n"),
     ("WP505", "import subprocess\nsubprocess.run(['/usr/bin/pgrep', 'x'])\n"),
     ("WP505", "import subprocess\nsubprocess.run(['/bin/sh', '-c', 'x'])\n"),
+    ("WP506", "from oslo_concurrency import processutils as putils\n"
+              "putils.execute('qemu-img', 'info', p, prlimit=LIMITS)\n"),
     ("WP601", "def f(path='/tmp/staging'):\n    pass\n"),
     ("WP601", "from oslo_config import cfg\ncfg.StrOpt('dir', default='/var/lib/glance/images')\n"),
     ("WP601", "cfg.StrOpt('uri', default='file:///tmp/staging/')\n"),
@@ -164,6 +166,9 @@ CLEAN = [
     ("WP504", "import subprocess\nsubprocess.run(['git', 'status'], shell=False)\n"),
     ("WP504", "print('sudo make me a sandwich')\n"),
     ("WP505", "import subprocess\nsubprocess.run(['python', '/usr/lib/x.py'])\n"),
+    ("WP506", "from oslo_concurrency import processutils as putils\nimport os\n"
+              "putils.execute('qemu-img', prlimit=LIMITS if os.name != 'nt' else None)\n"),
+    ("WP506", "def execute(*a, prlimit=None):\n    pass\nexecute('x', prlimit=LIMITS)\n"),
     ("WP601", "def f(path='/v2/images'):\n    pass\n"),
     ("WP601", "import tempfile\ndef f(path=None):\n    path = path or tempfile.gettempdir()\n"),
     ("WP601", "LOG.info('/etc/glance is not used')\n"),

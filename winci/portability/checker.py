@@ -18,6 +18,7 @@ from __future__ import annotations
 import ast
 import io
 import tokenize
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from winci.portability import guards
@@ -178,6 +179,22 @@ def _terminates(body: list[ast.stmt]) -> bool:
     return False
 
 
+def _statements(body: list[ast.stmt]) -> Iterator[ast.stmt]:
+    """Every statement, nested ones included, without walking into expressions."""
+    stack = list(reversed(body))
+    while stack:
+        stmt = stack.pop()
+        yield stmt
+        for name in ("body", "orelse", "finalbody", "handlers", "cases"):
+            inner = getattr(stmt, name, None)
+            if inner:
+                for item in reversed(inner):
+                    if isinstance(item, ast.stmt):
+                        stack.append(item)
+                    else:  # an except handler or a match case: its body
+                        stack.extend(reversed(item.body))
+
+
 def _uri_from_path(text: str, placeholder: str) -> bool:
     """``'file://'`` or ``'file://%s...'``: a URI whose path comes from elsewhere."""
     for prefix in ("file:///", "file://"):
@@ -253,7 +270,7 @@ class Checker(ast.NodeVisitor):
         return list(unique.values())
 
     def _collect_imports(self, tree: ast.Module) -> None:
-        for node in ast.walk(tree):
+        for node in _statements(tree.body):
             if isinstance(node, ast.Import):
                 for alias in node.names:
                     if alias.asname:
@@ -719,12 +736,16 @@ class Checker(ast.NodeVisitor):
                 continue
             if isinstance(val, ast.Tuple | ast.List) and not val.elts:
                 continue
+            if isinstance(val, ast.IfExp) and self._implies(val.test) != guards.UNKNOWN:
+                continue  # chosen by a platform test: `x if os.name != 'nt' else None`
             if kw.arg == POPEN_PREEXEC:
                 self.report("WP501", kw.value, f"{name}(preexec_fn=...)")
             elif kw.arg == POPEN_PASS_FDS:
                 self.report("WP503", kw.value, f"{name}(pass_fds=...)")
             elif kw.arg in POPEN_SESSION_ARGS:
                 self.report("WP502", kw.value, f"{name}({kw.arg}=...)")
+            elif kw.arg == "prlimit" and name.startswith("oslo_concurrency"):
+                self.report("WP506", kw.value, f"{name}(prlimit=...)")
             elif kw.arg == "shell" and isinstance(val, ast.Constant) and val.value is True:
                 self.report("WP504", kw.value, f"{name}(shell=True) runs cmd.exe on Windows")
         if not node.args:

@@ -85,6 +85,9 @@ RULES: dict[str, Rule] = {
              "equivalent (psutil instead of pgrep/kill)"),
         Rule("WP505", _W, "absolute POSIX path to a program",
              "find the program with shutil.which() or run it by name"),
+        Rule("WP506", _E, "processutils.execute(prlimit=...) runs oslo_concurrency.prlimit, "
+             "which needs the POSIX resource module",
+             "pass prlimit only on POSIX (prlimit=limits if os.name != 'nt' else None)"),
         Rule("WP601", _W, "hard-coded POSIX path used as a default",
              "derive it from tempfile.gettempdir(), a config option or pathlib"),
         Rule("WP602", _W, "Linux pseudo-filesystem path (/proc, /sys, /dev)",
