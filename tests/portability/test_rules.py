@@ -36,6 +36,8 @@ FLAGGED = [
     ("WP201", "import signal\nos.kill(pid, signal.SIGKILL)\n"),
     ("WP201", "from signal import SIGUSR1\n"),
     ("WP201", "import signal\nsignal.SIGCHLD\n"),
+    ("WP201", "import signal\nsig = signal.Signals.SIGHUP\n"),
+    ("WP201", "import signal\nsig = getattr(signal, 'SIGHUP')\n"),
     ("WP202", "import signal\nsignal.alarm(5)\n"),
     ("WP202", "import signal\nsignal.setitimer(signal.ITIMER_REAL, 1)\n"),
     ("WP301", "import fcntl\n"),

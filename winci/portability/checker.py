@@ -494,6 +494,8 @@ class Checker(ast.NodeVisitor):
             base = self.resolve(node.value)
             if base in ("os", "signal"):
                 self._name_use(base, node.attr, node, "attr")
+            elif base in ("signal.Signals", "signal.Handlers", "signal.Sigmasks"):
+                self._name_use("signal", node.attr, node, "attr")
         self.visit(node.value)
 
     def visit_Constant(self, node: ast.Constant) -> None:
@@ -707,6 +709,11 @@ class Checker(ast.NodeVisitor):
             self._check_child(node, "subprocess.Popen")
 
     def _check_call(self, name: str, node: ast.Call) -> None:
+        if name == "getattr" and len(node.args) == 2:
+            module = self.resolve(node.args[0])
+            attr = _const_str(node.args[1])
+            if module in ("os", "signal") and attr:
+                self._name_use(module, attr, node, "attr")  # no default: AttributeError
         if name == "os.rename":
             self.report("WP401", node, "os.rename")
         if name in _REMOVE_FUNCS or name in _MOVE_FUNCS:
