@@ -1,0 +1,86 @@
+"""``winci build``: build the winci container images through the docker SDK."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from winci.docker.images import IMAGES, WINDOWS_BASES, BuildOptions, plan_table
+from winci.errors import EXIT_OK
+from winci.paths import cache_dir
+
+HELP = "build the container images (base, mysql, keystone, glance, tempest)"
+DESCRIPTION = """\
+Build the winci images through the docker SDK (DOCKER_HOST selects the engine).
+Tags come from the Glance version, the patch queue hash and winci's version, e.g.
+winci/glance:33.0.0-1a2b3c4d-0.1.0 (Windows images end in -ltsc2022 or -ltsc2025).
+--dry-run prints the plan (images, contexts, build args, tags) and builds nothing.
+"""
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    default_platform = "windows" if sys.platform == "win32" else "linux"
+    parser.add_argument("--platform", choices=("linux", "windows"), default=default_platform,
+                        help=f"image platform (default: {default_platform})")
+    parser.add_argument("--glance-src", type=Path, metavar="PATH",
+                        help="Glance source tree or git checkout (default: the pinned release)")
+    parser.add_argument("--base", choices=tuple(WINDOWS_BASES), default="ltsc2022",
+                        help="Windows Server Core base (default: ltsc2022)")
+    parser.add_argument("--linux-base-image", default="", metavar="IMAGE",
+                        help="FROM image of the Linux base (default: $WINCI_LINUX_BASE_IMAGE "
+                             "or debian:bookworm-slim)")
+    parser.add_argument("--image", action="append", choices=IMAGES, dest="images",
+                        help="build only these images (repeatable; base is needed first)")
+    parser.add_argument("--installers", type=Path, metavar="DIR",
+                        help="folder with the Windows installers (Python, MariaDB MSI)")
+    parser.add_argument("--ca-bundle", type=Path, metavar="FILE",
+                        help="CA bundle pip trusts inside Linux builds (default: $PIP_CERT "
+                             "or $SSL_CERT_FILE when set)")
+    parser.add_argument("--work-dir", type=Path, metavar="DIR",
+                        help="where build contexts are staged (default: <cache>/build)")
+    parser.add_argument("--no-patches", action="store_true",
+                        help="build from the unpatched source (Linux debugging)")
+    parser.add_argument("--no-cache", action="store_true", help="ignore the layer cache")
+    parser.add_argument("--dry-run", action="store_true",
+                        help="print the plan and build nothing")
+
+
+def _ca_bundle(args: argparse.Namespace) -> Path | None:
+    if args.ca_bundle:
+        return Path(args.ca_bundle)
+    for var in ("PIP_CERT", "SSL_CERT_FILE", "REQUESTS_CA_BUNDLE"):
+        value = os.environ.get(var)
+        if value and Path(value).is_file():
+            return Path(value)
+    return None
+
+
+def options_from(args: argparse.Namespace) -> BuildOptions:
+    return BuildOptions(
+        platform=args.platform, base=args.base,
+        work_dir=(args.work_dir or cache_dir() / "build").resolve(),
+        linux_base_image=args.linux_base_image, ca_bundle=_ca_bundle(args),
+        installers=args.installers, images=tuple(args.images or IMAGES))
+
+
+def run(args: argparse.Namespace) -> int:
+    from winci.docker.build import build_plan, results_table
+    from winci.docker.engine import connect
+    from winci.docker.prepare import dry_run_plan, prepare
+    from winci.procs import Runner
+
+    options = options_from(args)
+    options.validate()
+    with Runner(options.work_dir / "logs", run_id="build") as runner:
+        if args.dry_run:
+            print(plan_table(dry_run_plan(options, args.glance_src, runner)), end="")
+            return EXIT_OK
+        client = connect()
+        prepared = prepare(options, args.glance_src, runner, apply_patches=not args.no_patches)
+        print(plan_table(prepared.plan), end="")
+        built = build_plan(client, prepared.plan, options.work_dir / "logs",
+                           nocache=args.no_cache)
+    print(results_table(built), end="")
+    return EXIT_OK
