@@ -182,13 +182,17 @@ def test_open_files_cannot_be_removed_or_renamed(tmp_path: Path) -> None:
         attempt("rmtree_with_open_file", lambda: shutil.rmtree(sub))
         g.close()
         attempt("rmtree_after_close", lambda: shutil.rmtree(sub))
+        h = open(q, "w")
+        raw = h.detach()            # the buffer is gone, its raw file is not tracked
+        attempt("remove_after_detach", lambda: os.remove(q))
+        raw.close()
     """)
     assert kinds(out) == {
         "remove_open": "PermissionError", "unlink_open": "PermissionError",
         "rename_open": "PermissionError", "replace_onto_open": "PermissionError",
         "remove_closed": "ok", "remove_fd_open": "PermissionError", "remove_fd_closed": "ok",
         "remove_named_temp_open": "PermissionError", "rmtree_with_open_file": "PermissionError",
-        "rmtree_after_close": "ok",
+        "rmtree_after_close": "ok", "remove_after_detach": "ok",
     }
     assert "being used by another process" in out["remove_open"][1]  # type: ignore[index]
     assert {t["behaviour"] for t in trips} == {"open-files"}
@@ -265,10 +269,9 @@ def test_each_behaviour_switches_off_on_its_own(tmp_path: Path, behaviour: str) 
 
 def test_code_outside_the_scope_is_not_held_to_windows_rules(tmp_path: Path) -> None:
     lib = """
-        import os, signal, subprocess, sys
+        import os, signal
         def probe():
             import fcntl
-            subprocess.run([sys.executable, "-c", "pass"], preexec_fn=lambda: None)
             return os.fork is not None and signal.SIGHUP is not None and fcntl is not None
     """
     out, trips = run_child(tmp_path, """
@@ -282,9 +285,11 @@ def test_code_outside_the_scope_is_not_held_to_windows_rules(tmp_path: Path) -> 
 
 def test_os_behaviours_apply_when_the_scope_is_anywhere_on_the_stack(tmp_path: Path) -> None:
     lib = """
-        import os
+        import os, subprocess, sys
         def move(a, b):
             os.rename(a, b)
+        def execute():  # like oslo.concurrency 7's processutils.execute
+            subprocess.run([sys.executable, "-c", "pass"], preexec_fn=lambda: None)
     """
     out, trips = run_child(tmp_path, """
         import os, tempfile
@@ -294,9 +299,13 @@ def test_os_behaviours_apply_when_the_scope_is_anywhere_on_the_stack(tmp_path: P
         a, b = os.path.join(d, "a"), os.path.join(d, "b")
         open(a, "w").close(); open(b, "w").close()
         attempt("via_library", lambda: lib_mod.move(a, b))
+        attempt("execute", lib_mod.execute)
     """, files={"lib/lib_mod.py": lib})
-    assert kinds(out) == {"via_library": "FileExistsError"}
+    assert kinds(out) == {"via_library": "FileExistsError", "execute": "ValueError"}
+    assert [t["behaviour"] for t in trips] == ["rename", "subprocess"]
     assert trips[0]["site"].endswith("in <lambda>")  # type: ignore[union-attr]
+    assert trips[0]["caller"].endswith("lib_mod.py:4 in move")  # type: ignore[union-attr]
+    assert trips[1]["caller"].endswith("lib_mod.py:6 in execute")  # type: ignore[union-attr]
 
 
 def test_listing_tests_runs_without_the_simulation(tmp_path: Path) -> None:

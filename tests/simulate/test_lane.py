@@ -93,13 +93,16 @@ def test_attribute_failures(tmp_path: Path) -> None:
     grouped = attribute_failures(collect(tmp_path), [
         "t.A.test_1", "t.B.test_3[id-1234,smoke]", "t.C.test_9",
         "unittest.loader._FailedTest.glance.tests.unit.test_c",
+        "glance.tests.unit.test_c.TestC.test_never_loaded",
+        "glance.tests.unit.test_cx.T.test_other_module",
     ])
     assert grouped == {
         "open-files": ["t.A.test_1"],
         "rename": ["t.A.test_1"],
         "signals": ["t.B.test_3[id-1234,smoke]"],
-        "modules": ["unittest.loader._FailedTest.glance.tests.unit.test_c"],
-        "unattributed": ["t.C.test_9"],
+        "modules": ["glance.tests.unit.test_c.TestC.test_never_loaded",
+                    "unittest.loader._FailedTest.glance.tests.unit.test_c"],
+        "unattributed": ["glance.tests.unit.test_cx.T.test_other_module", "t.C.test_9"],
     }
 
 

@@ -142,9 +142,11 @@ def attribute_failures(
 ) -> dict[str, list[str]]:
     """Group failed test ids by the behaviour that tripped in them.
 
-    A test counts under every behaviour recorded with its id; a failure with no recorded
-    trip goes under ``"unattributed"``. Import-time trips (no test id) are matched to
-    ``unittest.loader._FailedTest.<module>`` failures by module name.
+    A test counts under every behaviour recorded with its id. A failure with none is
+    matched to import-time trips (no test id) through the modules being imported then:
+    ``unittest.loader._FailedTest.<module>`` or any test id inside ``<module>`` (tests a
+    worker could not load are missing from the stream: pass them in as failed). What
+    stays unmatched goes under ``"unattributed"``.
     """
     by_test: dict[str, set[str]] = {}
     by_module: dict[str, set[str]] = {}
@@ -156,8 +158,12 @@ def attribute_failures(
     out: dict[str, list[str]] = {}
     for test_id in sorted(set(failed)):
         found = by_test.get(_base_id(test_id), set())
-        if not found and test_id.startswith("unittest.loader._FailedTest."):
-            found = by_module.get(test_id[len("unittest.loader._FailedTest."):], set())
+        if not found:
+            name = test_id.removeprefix("unittest.loader._FailedTest.")
+            found = set().union(*(
+                behaviours for module, behaviours in by_module.items()
+                if name == module or name.startswith(module + ".")
+            ))
         for behaviour in sorted(found) or ["unattributed"]:
             out.setdefault(behaviour, []).append(test_id)
     return out

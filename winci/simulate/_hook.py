@@ -27,15 +27,17 @@ Scope: only the code under test is held to Windows rules, so the test runner (st
 subunit, testtools), pip and the standard library keep working. ``WINCI_SIMULATE_SCOPE``
 lists the roots of that code (``os.pathsep``-separated); without it, every file outside
 the standard library and site-packages is in scope. The *availability* behaviours
-(os-functions, signals, modules) apply when the code touching the name is in scope; the
-*operating-system* behaviours (rename, open-files, connect-any) apply when any frame on
-the call stack is in scope, as Windows refuses those calls whoever makes them; the
-``subprocess`` behaviour applies when the first caller outside the standard library is
-in scope. Test listing (``--list`` on the command line) runs without the simulation.
+(os-functions, signals, modules) apply when the code touching the name is in scope (a
+library's own POSIX branch is its business: ``os.name`` still says POSIX). The
+*operating-system* behaviours (rename, open-files, subprocess, connect-any) apply when
+any frame on the call stack is in scope, as Windows refuses those calls whoever makes
+them (e.g. oslo.concurrency 7's ``execute`` always passes ``preexec_fn``). Test listing
+(``--list`` on the command line) runs without the simulation.
 
 Each trip is appended as one JSON line to ``$WINCI_SIMULATE_RECORD_DIR/trips-<pid>.jsonl``:
-behaviour, detail, call site, module, test id (from a ``unittest.TestCase`` ``self`` on
-the stack) and pid.
+behaviour, detail, site (the in-scope frame), caller (the first frame outside the standard
+library, when that is a library), module, importing modules (for trips at import time),
+test id (from a ``unittest.TestCase`` ``self`` on the stack) and pid.
 """
 
 from __future__ import annotations
@@ -100,7 +102,13 @@ class _Scope:
         outside = {paths[k] for k in ("stdlib", "platstdlib", "purelib", "platlib") if k in paths}
         outside.update(p for p in sys.path if p.endswith(("site-packages", "dist-packages")))
         self.outside = [os.path.join(os.path.realpath(p), "") for p in outside]
-        stdlib = {paths[k] for k in ("stdlib", "platstdlib") if k in paths}
+        # In a venv, "platstdlib" points into the venv (a prefix of its site-packages):
+        # take the standard library from the base interpreter instead.
+        base = {"base": sys.base_prefix, "platbase": sys.base_exec_prefix,
+                "installed_base": sys.base_prefix, "installed_platbase": sys.base_exec_prefix}
+        base_paths = sysconfig.get_paths(vars=base)
+        stdlib = {base_paths[k] for k in ("stdlib", "platstdlib") if k in base_paths}
+        stdlib.add(os.path.dirname(os.__file__))
         self.stdlib = [os.path.join(os.path.realpath(p), "") for p in stdlib]
         self.own = {os.path.realpath(__file__)}
         self._cache: dict[str, bool] = {}
@@ -131,7 +139,11 @@ class _Scope:
             known = (
                 filename.startswith("<")
                 or path in self.own
-                or any(path.startswith(p) for p in self.stdlib)
+                or (
+                    any(path.startswith(p) for p in self.stdlib)
+                    and "site-packages" not in path
+                    and "dist-packages" not in path
+                )
             )
             self._stdlib_cache[filename] = known
         return known
@@ -180,7 +192,16 @@ class Simulation:
             return caller
         return None
 
-    def trip(self, behaviour: str, detail: str, site: FrameType) -> None:
+    @staticmethod
+    def _where(frame: FrameType | None) -> str | None:
+        if frame is None:
+            return None
+        return f"{frame.f_code.co_filename}:{frame.f_lineno} in {frame.f_code.co_name}"
+
+    def trip(self, behaviour: str, detail: str, site: FrameType,
+             caller: FrameType | None = None) -> None:
+        """Record a trip: ``site`` is the in-scope frame, ``caller`` the first frame
+        outside the standard library when that is elsewhere (a library)."""
         if not self.record_dir:
             return
         test_id = None
@@ -202,7 +223,8 @@ class Simulation:
         record = {
             "behaviour": behaviour,
             "detail": detail,
-            "site": f"{site.f_code.co_filename}:{site.f_lineno} in {site.f_code.co_name}",
+            "site": self._where(site),
+            "caller": self._where(caller) if caller is not site else None,
             "module": site.f_globals.get("__name__"),
             "importing": [] if test_id else importing,
             "test_id": test_id,
@@ -327,7 +349,10 @@ class Simulation:
 
             def alive() -> bool:
                 obj = ref()
-                return obj is not None and not obj.closed
+                try:
+                    return obj is not None and not obj.closed
+                except ValueError:  # a detached buffer: its raw file lives elsewhere
+                    return False
 
             sim._track((st.st_dev, st.st_ino), alive)
 
@@ -365,10 +390,12 @@ class Simulation:
             return
         for path, dir_fd in paths:
             if self._held_open(path, dir_fd):
-                site = self._in_scope_on_stack(_frame(2))
+                frame = _frame(2)
+                site = self._in_scope_on_stack(frame)
                 if site is None:
                     return
-                self.trip("open-files", f"{what} {os.fsdecode(path)!s} while open", site)
+                self.trip("open-files", f"{what} {os.fsdecode(path)!s} while open", site,
+                          self._first_non_stdlib(frame))
                 raise PermissionError(errno.EACCES, _SHARING_VIOLATION, filenames[0], None,
                                       filenames[1])
 
@@ -386,9 +413,11 @@ class Simulation:
                 except (OSError, TypeError, ValueError):
                     exists = False
                 if exists:
-                    site = sim._in_scope_on_stack(_frame(1))
+                    frame = _frame(1)
+                    site = sim._in_scope_on_stack(frame)
                     if site is not None:
-                        sim.trip("rename", f"rename onto existing {os.fsdecode(dst)}", site)
+                        sim.trip("rename", f"rename onto existing {os.fsdecode(dst)}", site,
+                                 sim._first_non_stdlib(frame))
                         raise FileExistsError(errno.EEXIST, _ALREADY_EXISTS, src, None, dst)
             real_rename(src, dst, src_dir_fd=src_dir_fd, dst_dir_fd=dst_dir_fd)
 
@@ -422,9 +451,11 @@ class Simulation:
                 problem = ("start_new_session",
                            "start_new_session is not supported on Windows platforms")
             if problem is not None:
-                site = sim._first_non_stdlib(_frame(1))
-                if site is not None and sim.scope.contains(site.f_code.co_filename):
-                    sim.trip("subprocess", f"Popen({problem[0]}=...)", site)
+                frame = _frame(1)
+                site = sim._in_scope_on_stack(frame)
+                if site is not None:
+                    sim.trip("subprocess", f"Popen({problem[0]}=...)", site,
+                             sim._first_non_stdlib(frame))
                     raise ValueError(problem[1])
             real_init(self, args, *pos, **kw)
 
@@ -441,9 +472,11 @@ class Simulation:
                 return None
             if not isinstance(address, tuple) or not address or address[0] not in anys:
                 return None
-            site = sim._in_scope_on_stack(_frame(2))
+            frame = _frame(2)
+            site = sim._in_scope_on_stack(frame)
             if site is not None:
-                sim.trip("connect-any", f"connect to {address[0]!r}", site)
+                sim.trip("connect-any", f"connect to {address[0]!r}", site,
+                         sim._first_non_stdlib(frame))
             return site
 
         def connect(sock: socket.socket, address: Any) -> None:
