@@ -77,6 +77,7 @@ class StackSettings:
             "glance_url": self.glance_url,
             "web_url": self.web_url,
             "web_port": self.web_port,
+            "glance_port": self.glance_port,
             "admin_password": self.admin_password,
             "glance_password": self.glance_password,
             "log_dir": self.log_dir.as_posix(),
