@@ -1,0 +1,162 @@
+"""winci's Zuul job playbooks (jobs/), run for real with ansible-playbook on a local node.
+
+The node is this Linux host (local connection, the local backend), so the Linux task
+files run; the Windows ones are checked statically in test_ansible_static.py. The job
+directory, inventory, ansible.cfg, ``zuul`` variable and ``zuul_return`` plugin are
+Zuul's (tests/zuul/jobdir.py), and the results are looked for where Zuul would find
+them: the build's logs under ``zuul.executor.log_root`` and the returned data in
+``zuul.executor.work_root``/results.json.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO, tool_bin
+from tests.zuul.jobdir import GLANCE, JobDir, show
+
+UNIT_FILTER = "glance.tests.unit.test_versions"
+BASE_URL = "http://127.0.0.1:8080/logs"
+
+
+def glance_tree(tmp: Path) -> Path:
+    """Glance 33.0.0's source, from winci's cache (downloaded from PyPI on first use)."""
+    from winci.procs import Runner
+    from winci.sources import DEFAULT_GLANCE_VERSION, fetch_pypi_release
+
+    runner = Runner(tmp / "fetch-logs", run_id="zuul-test")
+    try:
+        return fetch_pypi_release(DEFAULT_GLANCE_VERSION, runner)
+    finally:
+        runner.close()
+
+
+def make_jobdir(tmp_path: Path, **job_vars: object) -> JobDir:
+    jobdir = JobDir(tmp_path / "jobdir", tool_bin("zuul", "ansible-playbook"),
+                    tool_bin("zuul", "python"))
+    secret_db = tmp_path / "history-s3cr3t-7f3a.sqlite"
+    jobdir.job_vars = {
+        "winci_glance_project": GLANCE,
+        "winci_copy_source_projects": [GLANCE],
+        "winci_run_lanes": ["unit"],
+        "winci_run_backend": "local",
+        "winci_run_extra_args": ["--filter", UNIT_FILTER, "--concurrency", "2"],
+        # A static node with winci installed: this checkout, bootstrapped by scripts/test.
+        "winci_run_winci_root": str(REPO),
+        "winci_prepare_workspace_posix_root": str(tmp_path / "node" / "winci-ci"),
+        "winci_publish_report_root": str(tmp_path / "published"),
+        "winci_publish_report_base_url": BASE_URL,
+        "winci_run_log_url": "{{ winci_publish_report_base_url }}/{{ zuul.build[:2] }}/"
+                             "{{ zuul.build }}/",
+        # What Zuul passes for the job's secret winci-history-db.
+        "winci_history_db": {"url": f"sqlite:///{secret_db}"},
+        **job_vars,
+    }
+    return jobdir
+
+
+def resolve_artifacts(result_data: dict[str, object]) -> list[dict[str, str]]:
+    """Artifact URLs as Zuul resolves them (zuul.lib.result_data, in the Zuul venv)."""
+    code = textwrap.dedent("""
+        import json, sys
+        from zuul.lib.result_data import get_artifacts_from_result_data
+        print(json.dumps(get_artifacts_from_result_data(json.load(sys.stdin))))
+    """)
+    done = subprocess.run([str(tool_bin("zuul", "python")), "-c", code],
+                          input=json.dumps(result_data), capture_output=True, text=True,
+                          check=True, timeout=120)
+    return list(json.loads(done.stdout))
+
+
+@pytest.mark.integration
+def test_unit_lane_through_the_job_playbooks(tmp_path: Path) -> None:
+    jobdir = make_jobdir(tmp_path)
+    jobdir.prepare_project(GLANCE, glance_tree(tmp_path))
+    jobdir.write([GLANCE])
+    secret = jobdir.job_vars["winci_history_db"]["url"]  # type: ignore[index]
+    node_results = tmp_path / "node" / "winci-ci" / "results"
+
+    def leak_secret() -> None:
+        # A log line and a subunit attachment that caught the secret on the node.
+        (node_results / "logs").mkdir(parents=True, exist_ok=True)
+        (node_results / "logs" / "leak.log").write_text(f"connecting to {secret}\n")
+        (node_results / "unit" / "leak.subunit").write_bytes(b"\xb3" + secret.encode())
+
+    runs = jobdir.run_build(before_post=leak_secret)
+    print(show(runs))
+    assert all(r.returncode == 0 for r in runs.values()), show(runs)
+
+    # The run folder and the node's logs are in the build's logs, where Zuul keeps them.
+    run_dir = jobdir.log_root / "winci-run"
+    verdict = json.loads((run_dir / "verdict.json").read_text())
+    assert verdict["verdict"] == "SUCCESS"
+    assert verdict["lanes"]["unit"]["passed"] > 0
+    assert verdict["lanes"]["unit"]["failed"] == 0
+    assert (run_dir / "unit" / "testr_results.html").is_file()
+    assert (run_dir / "unit" / "results.subunit").stat().st_size > 0
+    manifest = json.loads((run_dir / "manifest.json").read_text())
+    assert manifest["zuul"]["change"] == "934512"
+    assert manifest["zuul"]["patchset"] == "3"
+    assert manifest["zuul"]["pipeline"] == "winci-check"
+    assert manifest["zuul"]["build"] == jobdir.build
+    assert manifest["zuul"]["log_url"] == f"{BASE_URL}/{jobdir.build[:2]}/{jobdir.build}/"
+    assert manifest["glance"]["source"] in ("path", "git")
+    assert (jobdir.log_root / "node-logs" / "processes.txt").is_file()
+
+    # zuul_return wrote where Zuul reads it: work_root/results.json.
+    results = json.loads(jobdir.results_json.read_text())
+    data = results["data"]
+    log_url = f"{BASE_URL}/{jobdir.build[:2]}/{jobdir.build}/"
+    assert data["zuul"]["log_url"] == log_url
+    assert data["winci"]["verdict"] == "SUCCESS"
+    artifacts = {a["name"]: a for a in resolve_artifacts(data)}
+    assert artifacts["unit test report"]["url"] == f"{log_url}winci-run/unit/testr_results.html"
+    assert artifacts["unit test report"]["metadata"] == {"type": "html_report"}
+    assert artifacts["verdict"]["url"] == f"{log_url}winci-run/verdict.json"
+    published = tmp_path / "published" / jobdir.build[:2] / jobdir.build
+    for artifact in artifacts.values():
+        relative = artifact["url"].removeprefix(log_url)
+        assert (published / relative).is_file(), f"{artifact['name']}: {relative} not published"
+
+    # Secrets are masked in what is published; the subunit file that held one is gone.
+    leak = (published / "winci-run" / "logs" / "leak.log").read_text()
+    assert secret not in leak and "******" in leak
+    assert not (published / "winci-run" / "unit" / "leak.subunit").exists()
+    assert (published / "winci-run" / "unit" / "leak.subunit.removed.txt").is_file()
+    for path in published.rglob("*"):
+        if path.is_file():
+            assert secret.encode() not in path.read_bytes(), path
+
+    # The history got the run; the cleanup left the node's workspace gone.
+    assert Path(secret.removeprefix("sqlite:///")).is_file()
+    assert not (tmp_path / "node" / "winci-ci").exists()
+
+
+@pytest.mark.integration
+def test_failed_run_still_collects_logs_and_reports(tmp_path: Path) -> None:
+    """winci fails at once (not a Glance tree): post-run still fetches, reports ERROR."""
+    jobdir = make_jobdir(tmp_path)
+    bogus = tmp_path / "not-glance"
+    bogus.mkdir()
+    (bogus / "README").write_text("not a Glance tree\n")
+    jobdir.prepare_project(GLANCE, bogus)
+    jobdir.write([GLANCE])
+
+    runs = jobdir.run_build()
+    print(show(runs))
+    assert runs["pre"].returncode == 0, show(runs)
+    assert runs["run"].returncode != 0
+    assert "winci run exited 2" in runs["run"].output
+    assert runs["post"].returncode == 0, show(runs)
+    assert runs["cleanup"].returncode == 0, show(runs)
+
+    assert (jobdir.log_root / "node-logs" / "processes.txt").is_file()
+    data = json.loads(jobdir.results_json.read_text())["data"]
+    assert data["winci"]["verdict"] == "ERROR"
+    assert [a["name"] for a in data["zuul"]["artifacts"]] == []
+    assert not (tmp_path / "node" / "winci-ci").exists()
