@@ -350,3 +350,21 @@ def test_without_the_switch_the_hook_does_nothing(tmp_path: Path) -> None:
                           env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
     assert "built-in function fork" in proc.stdout
+
+
+def test_star_import_and_a_shadowed_sitecustomize_still_work(tmp_path: Path) -> None:
+    """``from os import *`` does not ask for removed names; a sitecustomize later on
+    PYTHONPATH (Debian ships one) still runs after the hook."""
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "sitecustomize.py").write_text("import os\nos.environ['CHAINED'] = 'yes'\n")
+    proj = tmp_path / "proj"
+    proj.mkdir()
+    (proj / "prog.py").write_text(
+        "from os import *\nimport os\nprint(os.environ.get('CHAINED'), 'fork' in dir())\n")
+    env = dict(os.environ)
+    env.update(lane_env(tmp_path / "record", scope=[proj], pythonpath=str(other)))
+    proc = subprocess.run([sys.executable, str(proj / "prog.py")], env=env, cwd=tmp_path,
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == ["yes", "False"]

@@ -158,7 +158,7 @@ class Simulation:
         self.enabled = frozenset(BEHAVIOURS) - {d.strip() for d in disabled}
         self.scope = scope
         self.record_dir = record_dir
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # a __del__ may remove a file mid-sweep
         self._open: dict[tuple[int, int], list[Callable[[], bool]]] = {}
         self._inserts = 0
         self.real: dict[str, Any] = {}
@@ -246,9 +246,12 @@ class Simulation:
     def remove_names(self, module: ModuleType, names: Iterable[str], behaviour: str) -> None:
         snapshot = dict(module.__dict__)
         removed: dict[str, object] = {}
+        exported = module.__dict__.get("__all__")
         for name in names:
             if name in module.__dict__:
                 removed[name] = module.__dict__.pop(name)
+                if isinstance(exported, list) and name in exported:
+                    exported.remove(name)  # `from os import *` must not ask for it
         # The module's own functions (os._spawnvef uses fork) keep their names.
         for key, value in list(module.__dict__.items()):
             if isinstance(value, FunctionType) and value.__globals__ is module.__dict__ and (
@@ -291,12 +294,12 @@ class Simulation:
 
         def __import__(name: str, globals: Any = None, locals: Any = None,
                        fromlist: Any = (), level: int = 0) -> ModuleType:
-            if level == 0:
+            if level == 0 and name.partition(".")[0] in names:  # cheap test first
                 check(name, _frame(1))
             return real_import(name, globals, locals, fromlist, level)
 
         def import_module(name: str, package: str | None = None) -> ModuleType:
-            if not name.startswith("."):
+            if name.partition(".")[0] in names:
                 check(name, _frame(1))
             return real_import_module(name, package)
 
@@ -310,11 +313,11 @@ class Simulation:
             self._inserts += 1
             if self._inserts % 2000 == 0:
                 for k in list(self._open):
-                    live = [a for a in self._open[k] if a()]
+                    live = [a for a in self._open.get(k, ()) if a()]
                     if live:
                         self._open[k] = live
                     else:
-                        del self._open[k]
+                        self._open.pop(k, None)
 
     def _held_open(self, path: Any, dir_fd: int | None = None) -> bool:
         if not self._open or isinstance(path, int):
@@ -332,7 +335,7 @@ class Simulation:
             if live:
                 self._open[key] = live
             else:
-                del self._open[key]
+                self._open.pop(key, None)
         return bool(live)
 
     def wrap_open_tracking(self) -> None:
