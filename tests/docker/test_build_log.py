@@ -18,6 +18,8 @@ STEP 5/8: COPY src/ /opt/winci/src/
 STEP 6/8: RUN winci-install src
 Processing /opt/winci/src/glance
 --> 5d5d5d
+STEP 7/8: LABEL "org.openstack.winci.image"="glance"
+--> 6e6e6e
 """
 
 DOCKER = """\
@@ -34,11 +36,11 @@ Step 3/3 : RUN pip install -r /r.txt
 def test_podman_steps() -> None:
     steps = parse_steps(PODMAN.splitlines())
     assert [(s.number, s.cached) for s in steps] == [
-        (1, False), (2, True), (3, True), (4, True), (5, False), (6, False)]
+        (1, False), (2, True), (3, True), (4, True), (5, False), (6, False), (7, False)]
     built = BuiltImage("glance", "winci/glance:x", "id", 1.0, log=None, steps=steps)  # type: ignore[arg-type]
     first = built.first_rebuilt()
     assert first is not None and first.instruction.startswith("COPY src/")
-    assert [s.number for s in built.rebuilt] == [5, 6]
+    assert [s.number for s in built.rebuilt] == [5, 6]  # ARG 3 is metadata
     assert "COPY src/" in results_table([built])
 
 

@@ -89,7 +89,10 @@ def test_staging_is_stable_and_follows_the_source(tmp_path: Path) -> None:
     plan = make_plan(opts, GlanceInfo("33.0.0", tree=tree, kind="path"))
     stage_contexts(plan, glance_tree=tree)
     ctx = plan.image("glance").context
-    assert (ctx / "Dockerfile").is_file() and (ctx / "Dockerfile.windows").is_file()
+    for name in ("Dockerfile", "Dockerfile.windows"):
+        last = (ctx / name).read_text().rstrip().splitlines()[-1]
+        assert last.startswith("LABEL org.openstack.winci.base-tag=")  # sorted, one step
+        assert 'org.openstack.winci.glance.version="33.0.0"' in last
     assert (ctx / "src" / "glance" / "glance" / "__init__.py").is_file()
     assert (ctx / "winci" / "pyproject.toml").is_file()
     assert (ctx / "winci" / "winci" / "docker" / "health.py").is_file()
@@ -115,7 +118,7 @@ def test_windows_staging_needs_the_installers(tmp_path: Path) -> None:
     plan = make_plan(BuildOptions(platform="windows", work_dir=tmp_path / "w",
                                   installers=tmp_path / "inst", images=("base",)),
                      GlanceInfo("33.0.0", tree=tree))
-    with pytest.raises(UsageError, match="python-3.12.10-amd64.exe"):
+    with pytest.raises(UsageError, match=r"python-3\.12\.10-amd64\.exe"):
         stage_contexts(plan, glance_tree=tree)
     (tmp_path / "inst").mkdir()
     (tmp_path / "inst" / "python-3.12.10-amd64.exe").write_bytes(b"MZ fake installer")
@@ -145,3 +148,20 @@ def test_dry_run_cli_builds_nothing(tmp_path: Path) -> None:
     # Nothing staged, nothing downloaded: the engine address does not even exist.
     assert not (tmp_path / "cache" / "build" / "windows").exists()
     assert not (tmp_path / "cache" / "sources").exists()
+
+
+def test_down_needs_a_run_or_all(tmp_path: Path) -> None:
+    env = {**os.environ, "WINCI_CACHE_DIR": str(tmp_path)}
+    out = subprocess.run([sys.executable, "-m", "winci", "down"], capture_output=True,
+                         text=True, env=env, cwd=REPO, timeout=60)
+    assert out.returncode == 2 and "--run-id" in out.stderr
+
+
+def test_down_reports_an_unreachable_engine_in_one_line(tmp_path: Path) -> None:
+    env = {**os.environ, "WINCI_CACHE_DIR": str(tmp_path),
+           "DOCKER_HOST": "unix:///nonexistent/winci-test.sock"}
+    out = subprocess.run([sys.executable, "-m", "winci", "down", "--run-id", "x"],
+                         capture_output=True, text=True, env=env, cwd=REPO, timeout=60)
+    assert out.returncode == 3
+    assert out.stderr.startswith("winci down: error: no container engine answers")
+    assert "Traceback" not in out.stderr and len(out.stderr.strip().splitlines()) == 1

@@ -7,6 +7,7 @@ service (scripts/test.d/podman.sh sets one up on Debian).
 - :mod:`winci.docker.labels`: the ``org.openstack.winci.*`` labels;
 - :mod:`winci.docker.engine`: connecting, with a clear error when no engine answers;
 - :mod:`winci.docker.images`: the build plan (images, contexts, args, tags) and contexts;
+- :mod:`winci.docker.prepare`: sources, patch queue, plan and contexts before a build;
 - :mod:`winci.docker.build`: building a plan;
 - :mod:`winci.docker.backend`: :class:`~winci.docker.backend.DockerStack`;
 - :mod:`winci.docker.cleanup`: ``winci down``;

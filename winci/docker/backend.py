@@ -142,8 +142,11 @@ class DockerStack:
             return ["mysql", "--data-dir", self.paths.data, "--port", str(spec.port)]
         if spec.config_dir is None:
             raise UsageError(f"{spec.name} needs a config_dir (or an explicit command)")
+        # Host network: 127.0.0.1 is the host's. NAT (Windows): listen on every interface
+        # of the container; the port is published on the host's 127.0.0.1 only.
+        bind = LOOPBACK if self.network_mode == "host" else "0.0.0.0"
         return [spec.name, "--config-dir", self.paths.config(spec.name),
-                "--port", str(spec.port), "--bind", LOOPBACK]
+                "--port", str(spec.port), "--bind", bind]
 
     def _volumes(self, spec: ServiceSpec) -> dict[str, dict[str, str]]:
         volumes: dict[str, dict[str, str]] = {}

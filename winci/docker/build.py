@@ -1,5 +1,8 @@
 """Build a :class:`~winci.docker.images.BuildPlan` through the docker SDK.
 
+Contexts must be staged first (:func:`winci.docker.images.stage_contexts`): the staged
+Dockerfiles carry the image labels.
+
 Each image's build output goes (masked) to ``<log_dir>/build-<image>.log``; the result
 records which Dockerfile steps came from the engine's layer cache, as the engine
 reported them ("Using cache" from Docker's classic builder and from podman/buildah).
@@ -43,17 +46,25 @@ class BuiltImage:
     steps: list[Step] = field(default_factory=list)
 
     @property
+    def layer_steps(self) -> list[Step]:
+        return [s for s in self.steps if _layer_step(s)]
+
+    @property
     def rebuilt(self) -> list[Step]:
-        """The steps that ran (not taken from the cache; FROM never is)."""
-        return [s for s in self.steps if not s.cached and not s.instruction.startswith("FROM")]
+        """The layer steps (RUN, COPY, ADD) that ran rather than came from the cache.
+
+        Metadata steps do not count: podman adds the API's labels as LABEL steps in a
+        varying order, so they miss the cache without rebuilding anything.
+        """
+        return [s for s in self.layer_steps if not s.cached]
 
     def first_rebuilt(self) -> Step | None:
-        """The first step that ran; every step after it runs too."""
-        return next((s for s in self.steps if not s.cached and _layer_step(s)), None)
+        """The first layer step that ran; every layer step after it runs too."""
+        return next(iter(self.rebuilt), None)
 
 
 def _layer_step(step: Step) -> bool:
-    """Steps that make a layer and can hit the cache (FROM and ARG never report it)."""
+    """Steps that make a filesystem layer."""
     word = step.instruction.split(" ", 1)[0].upper()
     return word in {"RUN", "COPY", "ADD"}
 
@@ -85,7 +96,7 @@ def build_image(client: docker.DockerClient, spec: ImageSpec, log_dir: Path, *,
     error = ""
     kwargs: dict[str, Any] = {
         "path": str(spec.context), "dockerfile": spec.dockerfile, "tag": spec.ref,
-        "buildargs": spec.buildargs, "labels": spec.labels, "rm": True, "forcerm": True,
+        "buildargs": spec.buildargs, "rm": True, "forcerm": True,
         "decode": True, "nocache": nocache, "pull": False, "timeout": int(timeout),
     }
     if network_mode:
@@ -147,11 +158,11 @@ def build_plan(client: docker.DockerClient, plan: BuildPlan, log_dir: Path, *,
 
 
 def results_table(built: list[BuiltImage]) -> str:
-    rows = [("IMAGE", "SECONDS", "STEPS RUN", "FROM CACHE", "FIRST STEP RUN")]
+    rows = [("IMAGE", "SECONDS", "LAYERS BUILT", "FROM CACHE", "FIRST LAYER BUILT")]
     for b in built:
         first = b.first_rebuilt()
         rows.append((b.ref, f"{b.duration_s:.1f}", str(len(b.rebuilt)),
-                     str(len(b.steps) - len(b.rebuilt)),
+                     str(len(b.layer_steps) - len(b.rebuilt)),
                      f"{first.number}: {first.instruction[:50]}" if first else "-"))
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     return "\n".join("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip()

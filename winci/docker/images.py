@@ -281,6 +281,20 @@ def plan_table(plan: BuildPlan) -> str:
 
 # -- staging -----------------------------------------------------------------------------
 
+def label_instruction(labels: Mapping[str, str]) -> str:
+    """One LABEL line, sorted, appended to the staged Dockerfile.
+
+    Labels go in the Dockerfile rather than through the build API: podman turns API
+    labels into one LABEL step each, in a varying order, which gives the same image a
+    new id on every build and so invalidates the cache of every image built on it.
+    """
+    def quote(value: str) -> str:
+        return '"' + re.sub(r'["\\`$\n]', "_", value) + '"'
+
+    pairs = " ".join(f"{key}={quote(value)}" for key, value in sorted(labels.items()))
+    return f"\n# Added by winci build (winci/docker/images.py).\nLABEL {pairs}\n"
+
+
 def _write_if_changed(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
@@ -344,8 +358,11 @@ def stage_contexts(plan: BuildPlan, *, glance_tree: Path | None = None,
         ctx = spec.context
         ctx.mkdir(parents=True, exist_ok=True)
         for item in sorted(repo_file("dockerfiles", spec.name).iterdir()):
-            if item.is_file():
+            if item.is_file() and not item.name.startswith("Dockerfile"):
                 _copy_if_changed(item, ctx / item.name)
+        for name in ("Dockerfile", "Dockerfile.windows"):
+            text = repo_file("dockerfiles", spec.name, name).read_text(encoding="utf-8")
+            _write_if_changed(ctx / name, text + label_instruction(spec.labels))
         if spec.name == "base":
             _mirror(repo_file("constraints"), ctx / "constraints")
             _write_if_changed(ctx / "requirements-winci.txt",
