@@ -26,7 +26,7 @@ opendev      OpenDev's third-party rules that show in the configuration: one com
              switch) shared by every Gerrit pipeline.
 
 Exit status: 0 no finding, 1 findings, 2 usage error. ``--json`` prints
-``{"findings": [...], "report_modes": {pipeline: "comment-only"|"voting"}}``.
+``{repo: {"findings": [...], "report_modes": {pipeline: "comment-only"|"voting"}}}``.
 """
 
 from __future__ import annotations
@@ -158,9 +158,9 @@ class Checker:
                     continue
                 for err in errors:
                     line = err.key.mark.line + 1 if getattr(err.key, "mark", None) else None
-                    self.add("schema", path, f"{err.short_error}: {_summary(err.error)}", line)
+                    self.add("schema", path, _error_text(err), line)
         for err in pcontext.error_list:
-            self.add("schema", self.zuul_d, f"{err.short_error}: {_summary(err.error)}")
+            self.add("schema", self.zuul_d, _error_text(err))
 
     def _zuul_config(self) -> configparser.ConfigParser:
         config = configparser.ConfigParser(interpolation=None)
@@ -499,6 +499,12 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
+def _error_text(err: Any) -> str:
+    summary = _summary(err.error)
+    short = _one_line(err.short_error or "")
+    return summary if not short or summary.startswith(short) else f"{short}: {summary}"
+
+
 def _summary(error: str) -> str:
     """The 'problem was' part of a Zuul configuration error, on one line."""
     m = re.search(r"problem was:\s*(.*?)(?:\n\s*\n\s*The problem appears|$)", error, re.S)
@@ -507,31 +513,40 @@ def _summary(error: str) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--repo", type=Path, default=REPO,
-                        help="winci checkout (zuul.d/, jobs/, docs/zuul/)")
+    parser.add_argument("--repo", type=Path, action="append",
+                        help="winci checkout with zuul.d/, jobs/ and docs/zuul/ (default: "
+                             "this one); repeat it to check several in one process")
     parser.add_argument("--zuul-d", type=Path, help="default: <repo>/zuul.d")
     parser.add_argument("--zuul-conf", type=Path, help="default: <repo>/docs/zuul/zuul.conf")
     parser.add_argument("--tenant", type=Path, help="default: <repo>/docs/zuul/main.yaml")
     parser.add_argument("--keyword", default=KEYWORD, help="the CI's recheck keyword")
-    parser.add_argument("--json", action="store_true", help="print findings as JSON")
+    parser.add_argument("--json", action="store_true",
+                        help="print {repo: {findings, report_modes}} as JSON")
     args = parser.parse_args(argv)
-    repo = args.repo.resolve()
-    if not repo.is_dir():
-        print(f"zuul_check: --repo {repo} is not a directory", file=sys.stderr)
-        return 2
-    checker = Checker(repo, args.zuul_d or repo / "zuul.d",
-                      args.zuul_conf or repo / "docs/zuul/zuul.conf",
-                      args.tenant or repo / "docs/zuul/main.yaml", args.keyword)
-    findings = checker.run()
+    repos = [r.resolve() for r in args.repo or [REPO]]
+    for repo in repos:
+        if not repo.is_dir():
+            print(f"zuul_check: --repo {repo} is not a directory", file=sys.stderr)
+            return 2
+    results: dict[str, Any] = {}
+    total = 0
+    for repo in repos:
+        checker = Checker(repo, args.zuul_d or repo / "zuul.d",
+                          args.zuul_conf or repo / "docs/zuul/zuul.conf",
+                          args.tenant or repo / "docs/zuul/main.yaml", args.keyword)
+        findings = checker.run()
+        total += len(findings)
+        results[str(repo)] = {"findings": [asdict(f) for f in findings],
+                              "report_modes": checker.report_modes}
+        if not args.json:
+            for finding in findings:
+                print(finding)
+            modes = ", ".join(f"{k}: {v}" for k, v in sorted(checker.report_modes.items()))
+            print(f"zuul_check: {repo}: {len(findings)} finding(s); Gerrit reporting: "
+                  f"{modes or 'none'}")
     if args.json:
-        print(json.dumps({"findings": [asdict(f) for f in findings],
-                          "report_modes": checker.report_modes}, indent=1))
-    else:
-        for finding in findings:
-            print(finding)
-        modes = ", ".join(f"{k}: {v}" for k, v in sorted(checker.report_modes.items()))
-        print(f"zuul_check: {len(findings)} finding(s); Gerrit reporting: {modes or 'none'}")
-    return 1 if findings else 0
+        print(json.dumps(results, indent=1))
+    return 1 if total else 0
 
 
 if __name__ == "__main__":
