@@ -157,6 +157,14 @@ CLEAN = [
     ("WP402", "import os\nwith open(p) as f:\n    data = f.read()\nos.remove(p)\n"),
     ("WP402", "import os\ndef f(p):\n    fh = open(p)\n    fh.close()\n    os.unlink(p)\n"),
     ("WP402", "import os\nwith open(p) as f:\n    os.remove(q)\n"),
+    ("WP402", "import os\ndef f(p):\n    fd = os.open(p, os.O_RDONLY)\n    os.close(fd)\n"
+              "    os.unlink(p)\n"),
+    ("WP402", "import os, tempfile\ndef f(name):\n    t = tempfile.NamedTemporaryFile()\n"
+              "    with t:\n        t.write(b'x')\n    os.replace(t.name, name)\n"),
+    ("WP402", "import os\ndef f(p):\n    try:\n        fh = open(p, 'w')\n"
+              "    except OSError:\n        os.unlink(p)\n"),
+    ("WP402", "import os\ndef f(p, new):\n    if new:\n        fh = open(p)\n"
+              "    else:\n        os.unlink(p)\n"),
     ("WP501", "import subprocess\nsubprocess.Popen(cmd, preexec_fn=None)\n"),
     ("WP501", "def run(preexec_fn=None):\n    pass\nrun(preexec_fn=f)\n"),
     ("WP501", "import os, subprocess\nif os.name != 'nt':\n"
@@ -289,3 +297,10 @@ def test_guarded_module_name_as_condition() -> None:
 def test_one_finding_per_place() -> None:
     src = "import os, sys\nenv['PYTHONPATH'] = ':'.join(sys.path)\n"
     assert rules_in(src) == ["WP801"]
+
+
+def test_long_concatenation_does_not_exhaust_the_stack() -> None:
+    src = "x = " + " + ".join(f"'p{i}'" for i in range(900)) + "\nimport fcntl\n"
+    assert rules_in(src) == ["WP301"]
+    deeper = "x = " + "(" * 5000 + "1" + ")" * 5000 + "\n"
+    assert rules_in(deeper) == ["WP000"]  # too deep for Python's own parser: reported

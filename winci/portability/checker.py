@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import ast
 import io
+import itertools
 import tokenize
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -195,6 +196,19 @@ def _statements(body: list[ast.stmt]) -> Iterator[ast.stmt]:
                         stack.extend(reversed(item.body))
 
 
+def _add_chain(node: ast.BinOp) -> list[ast.expr]:
+    """The operands of ``a + b + c``, left to right."""
+    parts: list[ast.expr] = []
+    stack: list[ast.expr] = [node]
+    while stack:
+        cur = stack.pop()
+        if isinstance(cur, ast.BinOp) and isinstance(cur.op, ast.Add):
+            stack.extend((cur.right, cur.left))
+        else:
+            parts.append(cur)
+    return parts
+
+
 def _uri_from_path(text: str, placeholder: str) -> bool:
     """``'file://'`` or ``'file://%s...'``: a URI whose path comes from elsewhere."""
     for prefix in ("file:///", "file://"):
@@ -367,8 +381,12 @@ class Checker(ast.NodeVisitor):
     def visit_If(self, node: ast.If) -> None:
         when_true, when_false = self._implies(node.test)
         self.visit(node.test)
+        scope = self.scopes[-1]
+        before = dict(scope.opened)
         self._visit_guarded(node.body, when_true == "posix")
+        after_body, scope.opened = scope.opened, before  # the else branch starts afresh
         self._visit_guarded(node.orelse, when_false == "posix")
+        scope.opened = {**after_body, **scope.opened}
 
     def visit_IfExp(self, node: ast.IfExp) -> None:
         when_true, when_false = self._implies(node.test)
@@ -403,11 +421,16 @@ class Checker(ast.NodeVisitor):
         attr = bool(caught & _ATTR_ERRORS)
         self.import_guard += imp
         self.attr_guard += attr
+        scope = self.scopes[-1]
+        before = dict(scope.opened)
         self.visit_body(node.body)
         self.import_guard -= imp
         self.attr_guard -= attr
+        after_body = scope.opened
         for handler in node.handlers:
+            scope.opened = dict(before)  # the body may have failed before its open()
             self.visit(handler)
+        scope.opened = after_body
         self.visit_body(node.orelse)
         self.visit_body(node.finalbody)
 
@@ -547,14 +570,25 @@ class Checker(ast.NodeVisitor):
         self.generic_visit(node)
 
     def visit_BinOp(self, node: ast.BinOp) -> None:
-        left = _const_str(node.left)
-        if left is not None and _uri_from_path(left, "%") \
-                and _const_str(node.right) is None \
-                and isinstance(node.op, ast.Add | ast.Mod):
-            self.report("WP604", node, f"{left!r} {'+' if isinstance(node.op, ast.Add) else '%'}")
-        if isinstance(node.op, ast.Add) and self._colon_path_concat(node):
+        if not isinstance(node.op, ast.Add):
+            left = _const_str(node.left)
+            if isinstance(node.op, ast.Mod) and left is not None \
+                    and _uri_from_path(left, "%") and _const_str(node.right) is None:
+                self.report("WP604", node, f"{left!r} %")
+            self.generic_visit(node)
+            return
+        # A chain a + b + c is one flat list of parts: no deep recursion on long chains.
+        parts = _add_chain(node)
+        texts = [_const_str(p) for p in parts]
+        for text, nxt in itertools.pairwise(texts):
+            if text is not None and nxt is None and _uri_from_path(text, "%"):
+                self.report("WP604", node, f"{text!r} +")
+                break
+        has_colon = any(t is not None and (t[:1] == ":" or t[-1:] == ":") for t in texts)
+        if has_colon and any(self._is_path_env(p) for p in parts):
             self.report("WP801", node, "':' concatenated with PATH")
-        self.generic_visit(node)
+        for part in parts:
+            self.visit(part)
 
     def visit_JoinedStr(self, node: ast.JoinedStr) -> None:
         first = _const_str(node.values[0]) if node.values else None
@@ -584,19 +618,6 @@ class Checker(ast.NodeVisitor):
         if isinstance(node, ast.List | ast.Tuple):
             return any(self._is_path_env(e) for e in node.elts)
         return False
-
-    def _colon_path_concat(self, node: ast.BinOp) -> bool:
-        parts: list[ast.expr] = []
-        stack: list[ast.expr] = [node]
-        while stack:
-            cur = stack.pop()
-            if isinstance(cur, ast.BinOp) and isinstance(cur.op, ast.Add):
-                stack.extend((cur.left, cur.right))
-            else:
-                parts.append(cur)
-        has_colon = any((_const_str(p) or "x").strip(":") == "" or (_const_str(p) or "")[:1] == ":"
-                        or (_const_str(p) or "")[-1:] == ":" for p in parts)
-        return has_colon and any(self._is_path_env(p) for p in parts)
 
     def visit_Assign(self, node: ast.Assign) -> None:
         self._colon_join_target(node.targets, node.value)
@@ -666,6 +687,9 @@ class Checker(ast.NodeVisitor):
         self.open_keys.extend(keys)
         self.visit_body(node.body)
         del self.open_keys[len(self.open_keys) - len(keys):]
+        for item in node.items:  # `with f:` closes a file opened earlier
+            if isinstance(item.context_expr, ast.Name):
+                self.scopes[-1].opened.pop(item.context_expr.id, None)
 
     visit_AsyncWith = visit_With
 
@@ -709,6 +733,8 @@ class Checker(ast.NodeVisitor):
             self._check_child(node, "subprocess.Popen")
 
     def _check_call(self, name: str, node: ast.Call) -> None:
+        if name == "os.close" and node.args and isinstance(node.args[0], ast.Name):
+            self.scopes[-1].opened.pop(node.args[0].id, None)
         if name == "getattr" and len(node.args) == 2:
             module = self.resolve(node.args[0])
             attr = _const_str(node.args[1])
@@ -793,12 +819,19 @@ def check_source(source: str, path: str, enabled: frozenset[str]) -> list[Findin
     """Findings for one file's text (a parse failure is finding WP000)."""
     try:
         tree = ast.parse(source, filename=path)
-    except (SyntaxError, ValueError) as exc:
+    except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
         spec = RULES["WP000"]
         if "WP000" not in enabled:
             return []
         line = getattr(exc, "lineno", None) or 1
         return [Finding("WP000", path, line, 1, spec.severity,
                         f"{type(exc).__name__}: {getattr(exc, 'msg', exc)}", spec.fix)]
-    return Checker(path, source, enabled).check(tree)
+    try:
+        return Checker(path, source, enabled).check(tree)
+    except RecursionError:
+        if "WP000" not in enabled:
+            return []
+        spec = RULES["WP000"]
+        return [Finding("WP000", path, 1, 1, spec.severity,
+                        "nested too deeply to check", "split the deeply nested expression")]
 
