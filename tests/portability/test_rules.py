@@ -157,6 +157,7 @@ CLEAN = [
     ("WP402", "import os\nwith open(p) as f:\n    data = f.read()\nos.remove(p)\n"),
     ("WP402", "import os\ndef f(p):\n    fh = open(p)\n    fh.close()\n    os.unlink(p)\n"),
     ("WP402", "import os\nwith open(p) as f:\n    os.remove(q)\n"),
+    ("WP402", "import os\nwith open(p) as f:\n    cleanup(lambda: os.remove(p))\n"),
     ("WP402", "import os\ndef f(p):\n    fd = os.open(p, os.O_RDONLY)\n    os.close(fd)\n"
               "    os.unlink(p)\n"),
     ("WP402", "import os, tempfile\ndef f(name):\n    t = tempfile.NamedTemporaryFile()\n"

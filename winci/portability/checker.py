@@ -466,6 +466,14 @@ class Checker(ast.NodeVisitor):
     visit_AsyncFunctionDef = _visit_def
     visit_ClassDef = _visit_def
 
+    def visit_Lambda(self, node: ast.Lambda) -> None:
+        """A lambda runs later: open files around it say nothing about its body."""
+        saved_open, self.open_keys = self.open_keys, []
+        self.scopes.append(_Scope())
+        self.generic_visit(node)
+        self._close_scope()
+        self.open_keys = saved_open
+
     def _close_scope(self) -> None:
         scope = self.scopes.pop()
         for sub in scope.slices:
