@@ -92,6 +92,9 @@ PLANTS = [
           "      opendev:\n        untrusted-projects:\n",
           "      gerrit:\n        untrusted-projects:\n", "connections",
           "tenant source 'gerrit' is not a connection of zuul.conf"),
+    Plant("tenant-schema", "docs/zuul/main.yaml", "          - openstack/glance:\n"
+          "              include: []\n", "          - openstack/glance:\n"
+          "              includes: []\n", "tenant", "extra keys not allowed"),
     Plant("project-not-in-tenant", "zuul.d/projects.yaml", "    name: opendev/ci-sandbox\n",
           "    name: openstack/nova\n", "connections",
           "project openstack/nova is not a project of the tenant"),

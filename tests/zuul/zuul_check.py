@@ -6,6 +6,8 @@ Runs in the Zuul tool environment (``.venv-tools/zuul``, from requirements/tools
 
 Checks, each reported as a finding ``{"check", "file", "line", "message"}``:
 
+tenant       the tenant file (docs/zuul/main.yaml) as ``zuul-admin tenant-conf-check``
+             validates it (Zuul's tenant schema), without that command's need for bwrap.
 schema       Zuul's configuration loader (``zuul.configloader``) parses every file of
              zuul.d/ with the connections of docs/zuul/zuul.conf, as the scheduler does
              on a reconfiguration: YAML errors, unknown attributes, bad values.
@@ -130,6 +132,7 @@ class Checker:
         self.connection_names = list(connections.connections)
         zuul_config = self._zuul_config()
         zuul_globals = model.SystemAttributes.fromConfig(zuul_config)
+        self._check_tenant_file(connections, zuul_globals)
         ansible_manager = AnsibleManager(default_version=zuul_globals.default_ansible_version)
         pcontext = configloader.ParseContext(connections, zuul_globals, None, ansible_manager)
         project, connection, hostname = self._config_project()
@@ -161,6 +164,18 @@ class Checker:
                     self.add("schema", path, _error_text(err), line)
         for err in pcontext.error_list:
             self.add("schema", self.zuul_d, _error_text(err))
+
+    def _check_tenant_file(self, connections: Any, zuul_globals: Any) -> None:
+        """What ``zuul-admin tenant-conf-check`` does, without its bwrap check."""
+        from zuul import configloader
+
+        if not self.tenant_file.is_file():
+            return
+        loader = configloader.ConfigLoader(connections, None, None, zuul_globals, None)
+        try:
+            loader.readConfig(str(self.tenant_file))
+        except Exception as exc:
+            self.add("tenant", self.tenant_file, _one_line(str(exc)))
 
     def _zuul_config(self) -> configparser.ConfigParser:
         config = configparser.ConfigParser(interpolation=None)
