@@ -368,3 +368,19 @@ def test_star_import_and_a_shadowed_sitecustomize_still_work(tmp_path: Path) -> 
                           capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.split() == ["yes", "False"]
+
+
+def test_an_unwritable_record_folder_does_not_change_the_error(tmp_path: Path) -> None:
+    proj = tmp_path / "proj"
+    proj.mkdir()
+    (proj / "prog.py").write_text("import os\ntry:\n    os.fork\nexcept AttributeError as e:\n"
+                                  "    print(type(e).__name__)\n")
+    env = dict(os.environ)
+    env.update(lane_env(tmp_path / "record", scope=[proj], pythonpath=""))
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("")
+    env["WINCI_SIMULATE_RECORD_DIR"] = str(blocker)
+    proc = subprocess.run([sys.executable, str(proj / "prog.py")], env=env, cwd=tmp_path,
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "AttributeError"
