@@ -66,6 +66,8 @@ def test_sarif_output(tree: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert levels == {"WP301": "error", "WP401": "warning", "WP802": "note"}
     for res in run["results"]:
         assert rules[res["ruleIndex"]]["id"] == res["ruleId"]
+        uri = res["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+        assert uri == (tree / "bad.py").as_uri()
         region = res["locations"][0]["physicalLocation"]["region"]
         assert region["startLine"] >= 1 and region["startColumn"] >= 1
 

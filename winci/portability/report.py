@@ -36,7 +36,7 @@ def as_json(findings: Sequence[Finding]) -> str:
 
 
 def as_sarif(findings: Sequence[Finding]) -> str:
-    """One SARIF 2.1.0 run; paths are given as relative URIs when they are relative."""
+    """One SARIF 2.1.0 run: every rule in the driver, one result per finding."""
     rule_ids = sorted(RULES)
     index = {rid: i for i, rid in enumerate(rule_ids)}
     rules = [
@@ -57,7 +57,7 @@ def as_sarif(findings: Sequence[Finding]) -> str:
             "message": {"text": f"{f.message}. Fix: {f.fix}"},
             "locations": [{
                 "physicalLocation": {
-                    "artifactLocation": {"uri": Path(f.path).as_posix()},
+                    "artifactLocation": {"uri": _uri(f.path)},
                     "region": {"startLine": f.line, "startColumn": f.col},
                 }
             }],
@@ -71,13 +71,18 @@ def as_sarif(findings: Sequence[Finding]) -> str:
             "tool": {"driver": {
                 "name": "winci-portability",
                 "version": __version__,
-                "informationUri": "docs/portability.md",
                 "rules": rules,
             }},
             "results": results,
         }],
     }
     return json.dumps(doc, indent=2) + "\n"
+
+
+def _uri(path: str) -> str:
+    """An absolute path as a ``file:`` URI, a relative one with ``/`` separators."""
+    p = Path(path)
+    return p.as_uri() if p.is_absolute() else p.as_posix()
 
 
 def render(findings: Sequence[Finding], files: int, fmt: str) -> str:
