@@ -13,9 +13,13 @@ import sys
 import time
 from pathlib import Path
 
+from winci.paths import cache_dir
 from winci.portability import check_paths
 
-DEFAULT = Path("/tmp/src/glance-33.0.0")
+#: The unpacked sdist if present, else the copy `winci run` caches.
+DEFAULT = next((p for p in (Path("/tmp/src/glance-33.0.0"),
+                            cache_dir() / "sources" / "glance-33.0.0") if p.is_dir()),
+               Path("/tmp/src/glance-33.0.0"))
 TARGET_S = 10.0
 
 

@@ -10,10 +10,20 @@ from pathlib import Path
 import pytest
 
 from winci.cli import main
+from winci.paths import cache_dir
 from winci.portability import RULES, check_paths
 
 ROOT = Path(__file__).resolve().parents[2]
-GLANCE = Path("/tmp/src/glance-33.0.0/glance")
+
+def _glance_tree() -> Path:
+    """Glance 33.0.0's package folder: the unpacked sdist, or winci's cached copy."""
+    for root in (Path("/tmp/src"), cache_dir() / "sources"):
+        if (root / "glance-33.0.0" / "glance").is_dir():
+            return root / "glance-33.0.0" / "glance"
+    return Path("/nonexistent/glance-33.0.0/glance")
+
+
+GLANCE = _glance_tree()
 BAD = "import os\nimport fcntl\nos.rename(a, b)\nimport shlex\nshlex.split(c)\n"
 
 
@@ -97,7 +107,7 @@ def test_winci_itself_has_no_findings() -> None:
     assert findings == [], "\n".join(f"{f.path}:{f.line} {f.rule} {f.message}" for f in findings)
 
 
-@pytest.mark.skipif(not GLANCE.is_dir(), reason="Glance 33.0.0 source not unpacked in /tmp/src")
+@pytest.mark.skipif(not GLANCE.is_dir(), reason="no Glance 33.0.0 source here")
 def test_glance_known_spots() -> None:
     findings, _ = check_paths([GLANCE])
     got = {(Path(f.path).relative_to(GLANCE.parent).as_posix(), f.rule) for f in findings}
