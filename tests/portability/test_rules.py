@@ -114,6 +114,10 @@ CLEAN = [
     ("WP101", "import os\nfrom winci.platform import IS_WINDOWS\nif not IS_WINDOWS:\n"
               "    os.fork()\n"),
     ("WP101", "import os\npid = os.fork() if hasattr(os, 'fork') else None\n"),
+    ("WP101", "import os, sys\ndef f():\n    posix = sys.platform != 'win32'\n"
+              "    if posix:\n        os.fork()\n"),
+    ("WP101", "import os\nclass C:\n    WIN = os.name == 'nt'\n    def f(self):\n"
+              "        if self.WIN:\n            return\n        os.fork()\n"),
     ("WP101", "import os\nok = hasattr(os, 'fork') and os.fork()\n"),
     ("WP101", "import os\npid = os.fork()  # winci: ignore[WP101]\n"),
     ("WP101", "import os\ntry:\n    os.fork()\nexcept AttributeError:\n    pass\n"),

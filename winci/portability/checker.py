@@ -297,7 +297,8 @@ class Checker(ast.NodeVisitor):
                     self.imports[alias.asname or alias.name] = f"{node.module}.{alias.name}"
 
     def _collect_constants(self, tree: ast.Module) -> None:
-        for stmt in tree.body:
+        """Names assigned a platform test anywhere (``IS_WIN = os.name == 'nt'``)."""
+        for stmt in _statements(tree.body):
             if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 \
                     and isinstance(stmt.targets[0], ast.Name):
                 imp = guards.implies(stmt.value, self.resolve, self.consts)

@@ -192,6 +192,8 @@ def implies(node: ast.expr, resolve: Resolver, consts: Mapping[str, Implication]
         return _call(node, resolve)
     if isinstance(node, ast.Name) and node.id in consts:
         return consts[node.id]
+    if isinstance(node, ast.Attribute) and node.attr in consts:
+        return consts[node.attr]  # self.WIN, cls.IS_WINDOWS: a class constant of this file
     if isinstance(node, ast.Name | ast.Attribute):
         qual = resolve(node)
         if qual is not None and qual.split(".")[0] in POSIX_MODULES:
