@@ -121,3 +121,20 @@ def test_glance_known_spots() -> None:
     flows = {p for p, r in got if r == "WP603" and p.startswith("glance/async_/flows/")}
     assert "glance/async_/flows/api_image_import.py" in flows
     assert len(flows) >= 5
+
+
+def test_exclude_and_list_rules(tree: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["portability", "--exclude", "bad.py", str(tree)]) == 0
+    assert capsys.readouterr().out == "no findings in 1 file(s)\n"
+    assert main(["portability", "--exclude", "*/pkg/*", "--format", "json", str(tree)]) == 0
+    assert json.loads(capsys.readouterr().out) == []
+    assert main(["portability", "--list-rules"]) == 0
+    listing = capsys.readouterr().out
+    assert all(rid in listing for rid in RULES)
+
+
+def test_explicit_file_and_hidden_folders(tree: Path, capsys: pytest.CaptureFixture[str]
+                                          ) -> None:
+    # a hidden folder is skipped when walking, but a file named on the command line is read
+    assert main(["portability", str(tree / ".hidden" / "x.py")]) == 1
+    assert "WP301" in capsys.readouterr().out

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 from typing import Any, NoReturn
@@ -71,7 +72,12 @@ def run(args: argparse.Namespace) -> int:
     enabled = select_rules(args.select, args.ignore)
     findings, files = check_paths(args.paths, enabled, args.exclude)
     out = statistics(findings) if args.statistics else render(findings, files, args.format)
-    sys.stdout.write(out)
+    try:
+        sys.stdout.write(out)
+        sys.stdout.flush()
+    except BrokenPipeError:  # `winci portability ... | head`: the reader left
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # so the flush at exit does not fail again
     if args.fail_on == "never":
         return EXIT_OK
     floor = Severity.parse(args.fail_on)

@@ -37,7 +37,11 @@ def iter_python_files(paths: Iterable[Path], exclude: Iterable[str] = ()) -> Ite
         stack = [root]
         while stack:
             folder = stack.pop()
-            entries = sorted(folder.iterdir(), key=lambda p: p.name, reverse=True)
+            try:
+                entries = sorted(folder.iterdir(), key=lambda p: p.name, reverse=True)
+            except OSError as exc:
+                raise UsageError(f"cannot read folder {folder}: {exc.strerror}",
+                                 "check its permissions or --exclude it") from None
             for entry in entries:
                 if entry.is_dir():
                     if not entry.name.startswith(".") and entry.name not in SKIP_DIRS \
