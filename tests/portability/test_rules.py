@@ -309,3 +309,10 @@ def test_long_concatenation_does_not_exhaust_the_stack() -> None:
     assert rules_in(src) == ["WP301"]
     deeper = "x = " + "(" * 5000 + "1" + ")" * 5000 + "\n"
     assert rules_in(deeper) == ["WP000"]  # too deep for Python's own parser: reported
+
+
+def test_suppression_on_the_last_line_of_a_multiline_call() -> None:
+    src = "import os\nos.rename(\n    a,\n    b,\n)  # winci: ignore[WP401]\n"
+    assert rules_in(src) == []
+    src = "import os\nos.rename(\n    a,\n    b,\n)\nx = 1  # winci: ignore[WP401]\n"
+    assert rules_in(src) == ["WP401"]

@@ -262,6 +262,7 @@ class Checker(ast.NodeVisitor):
         self.source = source
         self.enabled = enabled
         self.findings: list[Finding] = []
+        self.spans: dict[int, int] = {}  # id(finding) -> last line of its node
         self.imports: dict[str, str] = {}
         self.consts: dict[str, guards.Implication] = {}
         self.platform_guard = 0
@@ -279,7 +280,9 @@ class Checker(ast.NodeVisitor):
         sup = suppressions(self.source)
         unique: dict[tuple[str, int, int], Finding] = {}
         for f in self.findings:
-            if f.rule not in sup.get(f.line, ()):
+            # the comment may sit on any line of the reported construct (its last, often)
+            last = self.spans.get(id(f), f.line)
+            if not any(f.rule in sup.get(n, ()) for n in range(f.line, last + 1)):
                 unique.setdefault((f.rule, f.line, f.col), f)
         return list(unique.values())
 
@@ -329,11 +332,13 @@ class Checker(ast.NodeVisitor):
         if kind == "attr" and self.attr_guard:
             return
         spec = RULES[rule]
-        self.findings.append(Finding(
+        finding = Finding(
             rule=rule, path=self.path, line=getattr(node, "lineno", 1),
             col=getattr(node, "col_offset", 0) + 1, severity=spec.severity,
             message=f"{detail}: {spec.title}", fix=fix or spec.fix,
-        ))
+        )
+        self.findings.append(finding)
+        self.spans[id(finding)] = getattr(node, "end_lineno", None) or finding.line
 
     # -- traversal with guards --------------------------------------------------------
     def generic_visit(self, node: ast.AST) -> None:
