@@ -29,7 +29,7 @@ from typing import Any
 import yaml
 
 JOBS = Path(__file__).resolve().parents[2] / "jobs"
-ACTION_PLUGINS = Path(__file__).resolve().parent / "ansible" / "action_plugins"
+ACTION_PLUGINS = Path(__file__).resolve().parent / "plugins" / "action"
 # Modules that take free-form text, and the option names that text may also use.
 FREE_FORM = {"ansible.builtin.command", "ansible.builtin.shell", "ansible.windows.win_command",
              "ansible.windows.win_shell", "ansible.builtin.raw", "ansible.builtin.script"}

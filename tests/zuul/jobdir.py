@@ -25,7 +25,7 @@ from typing import Any
 import yaml
 
 REPO = Path(__file__).resolve().parents[2]
-ACTION_PLUGINS = Path(__file__).resolve().parent / "ansible" / "action_plugins"
+ACTION_PLUGINS = Path(__file__).resolve().parent / "plugins" / "action"
 GLANCE = "opendev.org/openstack/glance"
 
 

@@ -71,7 +71,7 @@ def test_planted_task_mistake_is_caught(tmp_path: Path, file: str, old: str, new
 
 
 def test_playbooks_pass_ansible_syntax_check() -> None:
-    env = {**os.environ, "ANSIBLE_ACTION_PLUGINS": str(HERE / "ansible" / "action_plugins")}
+    env = {**os.environ, "ANSIBLE_ACTION_PLUGINS": str(HERE / "plugins" / "action")}
     playbooks = [str(REPO / "jobs" / p) for p in ("pre.yaml", "run.yaml", "post.yaml",
                                                   "cleanup.yaml")]
     done = subprocess.run([str(tool_bin("zuul", "ansible-playbook")), "--syntax-check",
