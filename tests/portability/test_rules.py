@@ -316,3 +316,10 @@ def test_suppression_on_the_last_line_of_a_multiline_call() -> None:
     assert rules_in(src) == []
     src = "import os\nos.rename(\n    a,\n    b,\n)\nx = 1  # winci: ignore[WP401]\n"
     assert rules_in(src) == ["WP401"]
+
+
+def test_feature_check_on_an_unrelated_module_is_not_a_guard() -> None:
+    src = "import os, requests\nif hasattr(requests, 'Session'):\n    os.fork()\n"
+    assert rules_in(src) == ["WP101"]
+    src = "import os, socket\nif hasattr(socket, 'AF_UNIX'):\n    os.fork()\n"
+    assert rules_in(src) == []

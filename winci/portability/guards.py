@@ -20,7 +20,12 @@ import ast
 from collections.abc import Callable, Mapping
 from typing import Literal
 
-from winci.portability.posix_api import POSIX_MODULES
+from winci.portability.posix_api import (
+    MISSING_SIGNALS,
+    POSIX_MODULES,
+    POSIX_ONLY_OS,
+    SIGNAL_FUNCS,
+)
 
 Platform = Literal["posix", "windows"]
 #: (what holds when the test is true, what holds when it is false); None: unknown.
@@ -42,6 +47,11 @@ POSIX_FLAG_NAMES = frozenset(
 _WINDOWS_PLATFORM_VALUES = frozenset({"win32", "cygwin", "msys"})
 _WINDOWS_SYSTEM_VALUES = frozenset({"windows"})
 _POSIX_SYSTEM_VALUES = frozenset({"linux", "darwin", "freebsd", "openbsd", "netbsd", "sunos"})
+
+#: Modules whose attributes differ between POSIX and Windows: hasattr() on them is a guard.
+_FEATURE_MODULES = frozenset({"os", "signal", "posix", "socket", "select", "time", "errno",
+                              "shutil", "subprocess"}) | POSIX_MODULES
+POSIX_ONLY_NAMES = POSIX_ONLY_OS | MISSING_SIGNALS | SIGNAL_FUNCS
 
 Resolver = Callable[[ast.expr], str | None]
 
@@ -144,8 +154,10 @@ def _call(node: ast.Call, resolve: Resolver) -> Implication:
     func = node.func
     if isinstance(func, ast.Name) and func.id in ("hasattr", "getattr") and len(node.args) >= 2:
         target = resolve(node.args[0])
-        if target is not None and isinstance(node.args[1], ast.Constant):
-            # Feature checks on a module: true only where the POSIX feature exists.
+        name = node.args[1].value if isinstance(node.args[1], ast.Constant) else None
+        if target is not None and isinstance(name, str) and (
+                target in _FEATURE_MODULES or name in POSIX_ONLY_NAMES):
+            # A feature check on a platform module: true only where the POSIX feature exists.
             return _POSIX_IF_TRUE
         return UNKNOWN
     if isinstance(func, ast.Attribute) and func.attr == "startswith" and node.args:
