@@ -188,8 +188,8 @@ PLANTS: dict[str, dict[str, Plant]] = {
         ),
         "default not declared in the spec": (
             "roles/node_cleanup/defaults/main.yml",
-            "node_cleanup_container_label: winci",
-            "node_cleanup_container_label: winci\nnode_cleanup_extra: 1",
+            "node_cleanup_docker:",
+            "node_cleanup_extra: 1\nnode_cleanup_docker:",
             r"node_cleanup: default node_cleanup_extra",
         ),
         "role README missing": (

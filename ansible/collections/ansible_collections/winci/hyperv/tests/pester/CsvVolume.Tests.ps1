@@ -38,6 +38,14 @@ Describe 'Invoke-WinciCsvVolume' {
             $module = New-FakeModule -Defaults $Defaults
             { Invoke-WinciCsvVolume -Module $module } | Should -Throw '*enable S2D first*'
         }
+        It 'only warns about a missing pool in check mode (S2D would make it first)' {
+            Mock -ModuleName WinciHyperV Get-StoragePool { $null }
+            $module = New-FakeModule -Defaults $Defaults -CheckMode
+            Invoke-WinciCsvVolume -Module $module
+            $module.Result.changed | Should -BeTrue
+            $module.Warnings[0] | Should -Match 'check mode'
+            Should -Invoke -ModuleName WinciHyperV New-Volume -Times 0 -Exactly
+        }
         It 'changes nothing in check mode' {
             $module = New-FakeModule -Defaults $Defaults -CheckMode
             Invoke-WinciCsvVolume -Module $module
