@@ -20,7 +20,11 @@ def prepare_workspace(ctx: LaneContext) -> Path:
     ws = ctx.state_dir / "tempest-workspace"
     if not (ws / ".stestr.conf").is_file():
         shutil.rmtree(ws, ignore_errors=True)
-        ctx.runner.run([venv_bin(ctx.tempest_venv, "tempest"), "init", ws],
+        # A private workspace registry: tempest's default (~/.tempest/workspace.yaml)
+        # is shared by every run on the machine and refuses a name it already has.
+        ctx.runner.run([venv_bin(ctx.tempest_venv, "tempest"), "init",
+                        "--name", f"winci-{ctx.runner.run_id}",
+                        "--workspace-path", ctx.state_dir / "tempest-workspaces.yaml", ws],
                        name="tempest-init", timeout=300, cwd=ctx.state_dir)
     settings = ctx.stack.settings
     render("tempest.conf.j2", settings, ws / "etc" / "tempest.conf",
