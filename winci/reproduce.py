@@ -36,6 +36,7 @@ import yaml
 
 from winci import __version__
 from winci.errors import EXIT_FAILURES, EXIT_INFRA, EXIT_OK, InfraError, UsageError
+from winci.history.runfolder import read_json
 from winci.results import FAILING, LaneResults, base_id, parse_stream
 from winci.results.report import SUBUNIT, SUMMARY, classification, read_summary
 from winci.sources import DEFAULT_GLANCE_VERSION
@@ -108,17 +109,6 @@ class Build:
 
 # -- reading the build --------------------------------------------------------------------
 
-def _read_json(path: Path) -> dict[str, Any]:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise UsageError(f"cannot read {path}: {exc}",
-                         "give a winci build's log folder or URL") from None
-    if not isinstance(data, dict):
-        raise UsageError(f"{path} is not a JSON object")
-    return data
-
-
 def read_inventory(path: Path) -> dict[str, Any]:
     """The ``zuul`` variables of Zuul's ``zuul-info/inventory.yaml`` (empty if absent)."""
     if not path.is_file():
@@ -148,9 +138,8 @@ def find_run_dir(folder: Path) -> tuple[Path, Path | None]:
 def load_build(folder: Path, source: str | None = None) -> Build:
     run_dir, inventory = find_run_dir(folder)
     zuul = read_inventory(inventory) if inventory is not None else {}
-    return Build(source or str(folder), run_dir, _read_json(run_dir / MANIFEST),
-                 _read_json(run_dir / VERDICT) if (run_dir / VERDICT).is_file() else {},
-                 zuul)
+    return Build(source or str(folder), run_dir, read_json(run_dir / MANIFEST),
+                 read_json(run_dir / VERDICT), zuul)
 
 
 def lanes_with_failures(build: Build, *, include_flaky: bool = False) -> list[str]:
