@@ -66,9 +66,9 @@ def options_from(args: argparse.Namespace) -> BuildOptions:
 
 
 def run(args: argparse.Namespace) -> int:
-    from winci.docker.build import build_plan, results_table
+    from winci.docker.build import results_table
     from winci.docker.engine import connect
-    from winci.docker.prepare import dry_run_plan, prepare
+    from winci.docker.prepare import build_images, dry_run_plan
     from winci.procs import Runner
 
     options = options_from(args)
@@ -77,10 +77,8 @@ def run(args: argparse.Namespace) -> int:
         if args.dry_run:
             print(plan_table(dry_run_plan(options, args.glance_src, runner)), end="")
             return EXIT_OK
-        client = connect()
-        prepared = prepare(options, args.glance_src, runner, apply_patches=not args.no_patches)
-        print(plan_table(prepared.plan), end="")
-        built = build_plan(client, prepared.plan, options.work_dir / "logs",
-                           nocache=args.no_cache)
+        _, built = build_images(connect(), options, args.glance_src, runner,
+                                apply_patches=not args.no_patches, nocache=args.no_cache,
+                                echo=lambda text: print(text, end="", flush=True))
     print(results_table(built), end="")
     return EXIT_OK

@@ -15,6 +15,7 @@ the containers. Usage::
         stack.start(ServiceSpec("glance", "winci/glance:...", port=39292,
                                 config_dir=..., image_store=True))
         ...  # lanes talk to http://127.0.0.1:<port>
+        code, log = stack.run_task("tempest", "winci/tempest:...", [...])  # one-shot lane
     # leaving the block saves logs and removes containers (and the volume)
 
 Engines that do not run health checks themselves (podman without systemd reports
@@ -285,6 +286,53 @@ class DockerStack:
         container = self.containers[service]
         code, output = container.exec_run(cmd, environment=dict(environment or {}))
         return int(code), self.masker.mask(output.decode("utf-8", "replace") if output else "")
+
+    def run_task(self, name: str, image: str, command: list[str], *,
+                 entrypoint: list[str] | None = None, binds: Mapping[str, str] | None = None,
+                 environment: Mapping[str, str] | None = None, user: str | None = None,
+                 workdir: str | None = None, timeout: float = 3600.0) -> tuple[int, Path]:
+        """Run a one-shot container (a test lane, e.g. tempest) to completion.
+
+        Same network and labels as the services; its output (masked) goes to
+        ``<run_dir>/logs/<name>.log``. Returns (exit code, log path); on timeout the
+        container is killed and :class:`InfraError` raised.
+        """
+        kwargs: dict[str, Any] = {
+            "image": image, "command": command, "name": self.container_name(name),
+            "detach": True, "labels": self.labels(name),
+            "environment": {"WINCI_RUN_ID": self.run_id, **(environment or {})},
+            "volumes": {h: {"bind": c, "mode": "rw"} for h, c in (binds or {}).items()},
+        }
+        if entrypoint is not None:
+            kwargs["entrypoint"] = entrypoint
+        if user:
+            kwargs["user"] = user
+        if workdir:
+            kwargs["working_dir"] = workdir
+        if self.network_mode == "host":
+            kwargs["network_mode"] = "host"
+        else:
+            kwargs["network"] = self.network_mode
+        try:
+            container = self.client.containers.run(**kwargs)
+        except (docker.errors.APIError, requests.exceptions.RequestException) as exc:
+            raise InfraError(f"cannot start {name}: {_explain(exc)}") from exc
+        log = self.run_dir / "logs" / f"{name}.log"
+        log.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            try:
+                result = container.wait(timeout=timeout)
+            except requests.exceptions.RequestException as exc:
+                container.kill()
+                raise InfraError(f"{name} did not finish within {timeout:.0f}s and was ended",
+                                 f"see {log}") from exc
+            finally:
+                raw = container.logs(stdout=True, stderr=True)
+                log.write_text(self.masker.mask(raw.decode("utf-8", "replace")),
+                               encoding="utf-8")
+        finally:
+            container.remove(force=True, v=True)
+        return int(result.get("StatusCode", -1)), log
 
     # -- stopping ------------------------------------------------------------------------
     def save_logs(self) -> list[Path]:

@@ -13,12 +13,27 @@ A dry run stops after step 4 and touches nothing: it neither downloads nor patch
 
 from __future__ import annotations
 
+import os
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from winci.docker.images import BuildOptions, BuildPlan, GlanceInfo, make_plan, stage_contexts
+from winci.docker.images import (
+    BuildOptions,
+    BuildPlan,
+    GlanceInfo,
+    make_plan,
+    plan_table,
+    stage_contexts,
+)
 from winci.procs import Runner
 from winci.sources import DEFAULT_GLANCE_VERSION, resolve, sync_tree
+
+if TYPE_CHECKING:
+    import docker
+
+    from winci.docker.build import BuiltImage
 
 
 @dataclass
@@ -68,3 +83,46 @@ def prepare(options: BuildOptions, glance_src: Path | None, runner: Runner, *,
                              patches_applied=patches and apply_patches), glance)
     stage_contexts(plan, glance_tree=work, wheels=wheels)
     return Prepared(plan, work, wheels)
+
+
+def build_images(client: docker.DockerClient, options: BuildOptions, glance_src: Path | None,
+                 runner: Runner, *, apply_patches: bool = True, nocache: bool = False,
+                 echo: Callable[[str], None] | None = None) -> tuple[Prepared, list[BuiltImage]]:
+    """Prepare and build every image of ``options``, one build per work dir at a time.
+
+    This is what ``winci build`` runs, and what a docker-backend run calls before it
+    starts the stack: it returns the plan (image refs in ``plan.image(name).ref``) and
+    the built images with their durations and cache use.
+    """
+    from winci.docker.build import build_plan
+    from winci.filelock import FileLock
+
+    options = _with_local_base(client, options)
+    options.work_dir.mkdir(parents=True, exist_ok=True)
+    with FileLock(options.work_dir / "build.lock", what="another winci build"):
+        prepared = prepare(options, glance_src, runner, apply_patches=apply_patches)
+        if echo:
+            echo(plan_table(prepared.plan))
+        built = build_plan(client, prepared.plan, runner.log_dir, nocache=nocache)
+    return prepared, built
+
+
+def _with_local_base(client: docker.DockerClient, options: BuildOptions) -> BuildOptions:
+    """Use the debootstrap image of scripts/test.d/podman.sh when no Linux base image is
+    chosen and the default one is not in the engine (no registry is reachable there)."""
+    import docker.errors
+
+    from winci.docker.images import LINUX_BASE_IMAGE, LINUX_BASE_IMAGE_ENV, LOCAL_BASE_IMAGE
+
+    if options.platform != "linux" or options.linux_base_image or os.environ.get(
+            LINUX_BASE_IMAGE_ENV):
+        return options
+    for name, use in ((LINUX_BASE_IMAGE, ""), (LOCAL_BASE_IMAGE, LOCAL_BASE_IMAGE)):
+        try:
+            client.images.get(name)
+        except docker.errors.ImageNotFound:
+            continue
+        except docker.errors.APIError:
+            return options
+        return replace(options, linux_base_image=use)
+    return options
