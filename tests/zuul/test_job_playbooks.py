@@ -106,6 +106,8 @@ def test_unit_lane_through_the_job_playbooks(tmp_path: Path) -> None:
     assert manifest["zuul"]["build"] == jobdir.build
     assert manifest["zuul"]["log_url"] == f"{BASE_URL}/{jobdir.build[:2]}/{jobdir.build}/"
     assert manifest["glance"]["source"] in ("path", "git")
+    # The tree sits at Zuul's relative path (src_dir) under the node's workspace.
+    assert manifest["glance"]["path"].endswith(f"winci-ci/src/{GLANCE}")
     assert (jobdir.log_root / "node-logs" / "processes.txt").is_file()
 
     # zuul_return wrote where Zuul reads it: work_root/results.json.
