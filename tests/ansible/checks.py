@@ -388,6 +388,54 @@ def _split_flags(module: str, spec: dict[str, Any], params: dict[str, Any]) -> F
     return problems
 
 
+def _ps_value(text: str) -> Any:
+    """A PowerShell literal of a module spec: 'str', $true/$false, numbers, @('a', 'b')."""
+    text = text.strip()
+    if text in ("$true", "$false"):
+        return text == "$true"
+    if text.startswith("@(") and text.endswith(")"):
+        inner = text[2:-1].strip()
+        return [_ps_value(part) for part in inner.split(",")] if inner else []
+    if text[:1] in ("'", '"'):
+        return text[1:-1]
+    return int(text) if text.lstrip("-").isdigit() else text
+
+
+def ps1_spec(path: Path) -> dict[str, dict[str, Any]]:
+    """Options of an Ansible.Basic module spec, one ``name = @{ k = v; ... }`` per line."""
+    block = path.read_text(encoding="utf-8").split("options = @{", 1)[1].split("\n    }", 1)[0]
+    spec = {}
+    for name, body in re.findall(r"^\s+(\w+) = @\{ (.*) \}\s*$", block, re.M):
+        pairs = (item.split("=", 1) for item in body.split("; "))
+        spec[name] = {key.strip(): _ps_value(value) for key, value in pairs}
+    return spec
+
+
+def _spec_drift(module: str, spec: dict[str, Any], doc: dict[str, Any]) -> Findings:
+    """Differences between a module's .ps1 spec and its documentation (.py)."""
+    findings = [
+        f"{module}: option {name} is in the .ps1 spec, not documented"
+        for name in spec
+        if name not in doc
+    ]
+    findings += [
+        f"{module}: option {name} is documented, not in the .ps1 spec"
+        for name in doc
+        if name not in spec
+    ]
+    fallbacks = {"type": "str", "required": False, "elements": None, "choices": None}
+    fallbacks["default"] = None
+    for name in sorted(set(spec) & set(doc)):
+        for key, fallback in fallbacks.items():
+            in_ps1, in_doc = spec[name].get(key, fallback), doc[name].get(key, fallback)
+            if in_ps1 != in_doc:
+                findings.append(
+                    f"{module}: option {name}: {key} is {in_ps1!r} in the .ps1 spec, "
+                    f"{in_doc!r} in the docs"
+                )
+    return findings
+
+
 def check_options(root: Path, paths: list[str] | None = None) -> Findings:
     """Options of PowerShell-module tasks against ``ansible-doc --json``."""
     _ansible_setup(root)
@@ -401,8 +449,16 @@ def check_options(root: Path, paths: list[str] | None = None) -> Findings:
             tasks.append((where, module, args))
         elif module and module.startswith("win_"):
             tasks.append((where, module, args))
-    docs = module_docs(root, sorted({m for _, m, _ in tasks}))
+    own = root / "collections" / "ansible_collections" / "winci" / "hyperv" / "plugins" / "modules"
+    own_modules = {f"winci.hyperv.{p.stem}": p for p in sorted(own.glob("*.ps1"))}
+    docs = module_docs(root, sorted({m for _, m, _ in tasks} | set(own_modules)))
     findings: Findings = []
+    # The winci.hyperv modules: what Ansible.Basic enforces (.ps1) must be what is documented.
+    for module, ps1 in own_modules.items():
+        if module not in docs:
+            findings.append(f"{module}: ansible-doc cannot read its documentation ({ps1.stem}.py)")
+            continue
+        findings += _spec_drift(module, ps1_spec(ps1), docs[module]["doc"].get("options", {}))
     for where, module, args in tasks:
         if module not in docs:
             findings.append(f"{where}: {module}: no such module (ansible-doc does not know it)")

@@ -236,6 +236,24 @@ PLANTS: dict[str, dict[str, Plant]] = {
             "    require_privacy: sometimes",
             r"smb_global_mapping: .*require_privacy",
         ),
+        "winci module docs drift from its .ps1 spec (type)": (
+            "collections/ansible_collections/winci/hyperv/plugins/modules/csv_volume.py",
+            "Required with O(state=present).\n    type: int",
+            "Required with O(state=present).\n    type: str",
+            r"winci\.hyperv\.csv_volume: option size_gb: type is 'int' in the \.ps1 spec, 'str'",
+        ),
+        "winci module docs drift from its .ps1 spec (default)": (
+            "collections/ansible_collections/winci/hyperv/plugins/modules/smb_global_mapping.ps1",
+            "require_privacy = @{ type = 'bool'; default = $true }",
+            "require_privacy = @{ type = 'bool'; default = $false }",
+            r"smb_global_mapping: option require_privacy: default is False in the \.ps1 spec, True",
+        ),
+        "winci module option not documented": (
+            "collections/ansible_collections/winci/hyperv/plugins/modules/sofs_role.ps1",
+            "        name = @{ type = 'str'; required = $true }",
+            "        name = @{ type = 'str'; required = $true }\n        owner = @{ type = 'str' }",
+            r"winci\.hyperv\.sofs_role: option owner is in the \.ps1 spec, not documented",
+        ),
         "unknown winci module": (
             "roles/s2d_storage/tasks/main.yml",
             "winci.hyperv.s2d:",

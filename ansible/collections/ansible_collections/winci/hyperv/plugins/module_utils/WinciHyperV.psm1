@@ -235,7 +235,8 @@ function Invoke-WinciCsvVolume {
             return
         }
         $after = $before.Clone()
-        if ($wantSize -gt $before.size) {
+        # Sizes are rounded to the pool's allocation unit: differences under 1 GiB are equal.
+        if ($wantSize - $before.size -ge 1GB) {
             if (-not $Module.CheckMode) {
                 Resize-VirtualDisk -CimSession $p.cluster -FriendlyName $name -Size $wantSize -ErrorAction Stop
                 $partition = $disk | Get-Disk | Get-Partition | Where-Object { $_.Type -eq 'Basic' } |
@@ -248,7 +249,7 @@ function Invoke-WinciCsvVolume {
             $after.size = $wantSize
             $Module.Result.changed = $true
         }
-        elseif ($wantSize -lt $before.size) {
+        elseif ($before.size - $wantSize -ge 1GB) {
             $Module.Warn("volume $name is larger ($($before.size) bytes) than size_gb asks; volumes are never shrunk")
         }
     }

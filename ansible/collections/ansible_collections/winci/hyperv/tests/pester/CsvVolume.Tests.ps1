@@ -67,6 +67,15 @@ Describe 'Invoke-WinciCsvVolume' {
             Should -Invoke -ModuleName WinciHyperV New-Volume -Times 0 -Exactly
             Should -Invoke -ModuleName WinciHyperV Resize-VirtualDisk -Times 0 -Exactly
         }
+        It 'treats a size rounded by less than 1 GiB as equal' {
+            Mock -ModuleName WinciHyperV Get-VirtualDisk {
+                [PSCustomObject]@{ FriendlyName = 'glance'; Size = 549755813888 + 268435456; ResiliencySettingName = 'Mirror' }
+            }
+            $module = New-FakeModule -Defaults $Defaults
+            Invoke-WinciCsvVolume -Module $module
+            $module.Result.changed | Should -BeFalse
+            $module.Warnings.Count | Should -Be 0
+        }
         It 'grows it when size_gb is larger' {
             Mock -ModuleName WinciHyperV Get-Disk { $null }
             $module = New-FakeModule -Defaults $Defaults -Params @{ size_gb = 1024 }
