@@ -7,7 +7,8 @@ are checked with real tools and Ansible's own validators, without a connection:
 - ``syntax``: ``ansible-playbook --syntax-check`` of every playbook (and they all exist);
 - ``argspecs``: every role has a README and ``meta/argument_specs.yml`` covering its
   defaults, and the example inventory's values for each play's hosts pass the role's spec
-  (templated, as Ansible's role validation does, with Ansible's ArgumentSpecValidator);
+  (templated, as Ansible's role validation does, with Ansible's ArgumentSpecValidator),
+  then Ansible's own role validation runs the playbooks with no other task (no connection);
 - ``options``: the options of every task that calls a PowerShell module (ansible.windows,
   community.windows, microsoft.ad, winci.hyperv) against the module's documented options
   from ``ansible-doc --json`` (ansible-lint does not check those);
@@ -50,6 +51,7 @@ PLAYBOOKS = (
 )
 INVENTORY = "inventories/example"
 VAULT_PASSWORD_FILE = "inventories/example/vault-password.example"
+NO_SUCH_TAG = "winci-role-argument-validation-only"
 PS_COLLECTIONS = ("ansible.windows.", "community.windows.", "microsoft.ad.", "winci.hyperv.")
 
 Findings = list[str]
@@ -73,12 +75,14 @@ def tool_env(root: Path) -> dict[str, str]:
     return env
 
 
-def _tool(root: Path, *cmd: str, timeout: int = 300) -> subprocess.CompletedProcess[str]:
+def _tool(
+    root: Path, *cmd: str, timeout: int = 300, extra_env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     exe = TOOLS / "bin" / cmd[0]
     return subprocess.run(
         [str(exe), *cmd[1:]],
         cwd=root,
-        env=tool_env(root),
+        env={**tool_env(root), **(extra_env or {})},
         capture_output=True,
         text=True,
         timeout=timeout,
@@ -198,6 +202,31 @@ def _role_files(root: Path) -> Findings:
     return findings
 
 
+def ansible_role_validation(root: Path) -> Findings:
+    """Ansible's own role argument validation, run for real without touching any host.
+
+    Each role starts with a task that validates its arguments; it is tagged ``always`` and
+    runs on the controller. With a tag no task has and facts not gathered, the playbooks
+    run only those tasks: no connection is made. A host that fails is left out of the plays
+    after, so this reports the first failure per host; the Python validation above reports
+    them all.
+    """
+    books = [b for b in ("site.yml", "cleanup.yml") if (root / b).is_file()]
+    cmd = ["ansible-playbook", "-i", INVENTORY, *books, "--check", "--tags", NO_SUCH_TAG]
+    env = {"ANSIBLE_CALLBACK_RESULT_FORMAT": "json", "ANSIBLE_GATHERING": "explicit"}
+    proc = _tool(root, *cmd, extra_env=env)
+    if proc.returncode == 0:
+        return []
+    findings = []
+    for host, result in re.findall(r"^fatal: \[(.+?)\]: FAILED! => (\{.*\})$", proc.stdout, re.M):
+        try:
+            errors = json.loads(result).get("argument_errors") or [json.loads(result).get("msg")]
+        except json.JSONDecodeError:
+            errors = [result[:300]]
+        findings += [f"ansible role validation on {host}: {error}" for error in errors]
+    return findings or [f"ansible-playbook exited {proc.returncode}: {proc.stderr.strip()[-1500:]}"]
+
+
 def check_argspecs(root: Path, paths: list[str] | None = None) -> Findings:
     """Role argument specs, and the example inventory's values for each role's hosts."""
     _ansible_setup(root)
@@ -245,7 +274,7 @@ def check_argspecs(root: Path, paths: list[str] | None = None) -> Findings:
                         continue
                     result = ArgumentSpecValidator(spec).validate(provided)
                     findings.extend(f"{where}: {msg}" for msg in result.error_messages)
-    return findings
+    return findings + ansible_role_validation(root)
 
 
 # --------------------------------------------------------------------------- options

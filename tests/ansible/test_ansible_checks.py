@@ -192,6 +192,12 @@ PLANTS: dict[str, dict[str, Plant]] = {
             "node_cleanup_extra: 1\nnode_cleanup_docker:",
             r"node_cleanup: default node_cleanup_extra",
         ),
+        "Ansible's own role validation reports it too (hv02 host_vars)": (
+            "inventories/example/host_vars/hv02.example.test.yml",
+            "",
+            "---\nhyperv_host_reboot_timeout: soon\n",
+            r"ansible role validation on hv02\.example\.test: .*hyperv_host_reboot_timeout",
+        ),
         "role README missing": (
             "roles/ci_node/README.md",
             "",
