@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -142,6 +143,10 @@ def check(jobs: Path, checked: list[dict[str, str]] | None = None) -> list[dict[
             add(path, task, f"module {module} does not exist (not in ansible-core or the "
                 "collections of the ansible package Zuul runs)")
             continue
+        if name == "ansible.windows.win_shell":
+            script = args if isinstance(args, str) else (args or {}).get("cmd", "")
+            for line, text in powershell_errors(str(script)):
+                add(path, task, f"PowerShell does not parse at script line {line}: {text}")
         if not isinstance(args, dict):
             if name not in FREE_FORM and name not in ACTION_OPTIONS:
                 add(path, task, f"{module} takes options, not free-form text")
@@ -168,6 +173,33 @@ def check(jobs: Path, checked: list[dict[str, str]] | None = None) -> list[dict[
                 add(path, task, f"{module}: unknown option {key} (options: "
                     f"{', '.join(sorted(options))})")
     return findings
+
+
+def powershell_errors(script: str) -> list[tuple[int, str]]:
+    """(line, text) where tree-sitter-powershell rejects ``script`` (Jinja blanked)."""
+    import tree_sitter
+    import tree_sitter_powershell
+
+    # Literal braces written as {{ '{{' }} and {{ '}}' }} first, then every expression.
+    source = script.replace("{{ '{{' }}", "\x00").replace("{{ '}}' }}", "\x01")
+    source = re.sub(r"\{\{.*?\}\}", "JINJA", source, flags=re.S)
+    source = re.sub(r"\{%.*?%\}", "", source, flags=re.S)
+    source = source.replace("\x00", "{{").replace("\x01", "}}")
+    parser = tree_sitter.Parser(tree_sitter.Language(tree_sitter_powershell.language()))
+    tree = parser.parse(source.encode("utf-8"))
+    lines = source.splitlines()
+    errors: list[tuple[int, str]] = []
+
+    def walk(node: Any) -> None:
+        if node.is_error or node.is_missing:
+            row = node.start_point[0]
+            errors.append((row + 1, lines[row].strip() if row < len(lines) else ""))
+        elif node.has_error:
+            for child in node.children:
+                walk(child)
+
+    walk(tree.root_node)
+    return errors
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -50,12 +50,16 @@ def test_every_task_uses_a_real_module_with_real_options() -> None:
     ("roles/winci-copy-source/tasks/Windows.yaml", "delete_archive: true",
      "delete_archiv: true", "unknown option delete_archiv"),
     ("roles/winci-copy-source/tasks/Windows.yaml",
-     "    dest: \"{{ winci_workspace_src }}\\\\{{ zuul.projects[item].src_dir | dirname",
-     "    creates: \"{{ winci_workspace_src }}\\\\{{ zuul.projects[item].src_dir | dirname",
+     "    dest: \"{{ winci_workspace }}\\\\{{ zuul.projects[item].src_dir | dirname",
+     "    creates: \"{{ winci_workspace }}\\\\{{ zuul.projects[item].src_dir | dirname",
      "required option dest is missing"),
     ("roles/winci-cleanup-node/tasks/Linux.yaml", "ansible.builtin.file:",
      "ansible.builtin.fille:", "module ansible.builtin.fille does not exist"),
-], ids=["windows-module", "windows-option", "windows-required", "linux-module"])
+    ("roles/winci-cleanup-node/tasks/Windows.yaml",
+     "if ($ids) { docker rm --force --volumes $ids }",
+     "if ($ids) { docker rm --force --volumes $ids", "PowerShell does not parse"),
+], ids=["windows-module", "windows-option", "windows-required", "linux-module",
+        "windows-powershell"])
 def test_planted_task_mistake_is_caught(tmp_path: Path, file: str, old: str, new: str,
                                         message: str) -> None:
     jobs = tmp_path / "jobs"
