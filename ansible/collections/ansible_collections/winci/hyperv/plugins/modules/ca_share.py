@@ -76,6 +76,9 @@ options:
     choices: [present, absent]
 notes:
   - Supports check mode and diff mode.
+  - Give accounts as C(Get-SmbShareAccess) shows them (C(DOMAIN\name), C(BUILTIN\Administrators));
+    names are compared case-insensitively, but another form of the same account (a UPN, a
+    SID) counts as a different account.
 """
 
 EXAMPLES = r"""
