@@ -96,3 +96,26 @@ def test_git_checkout_tree(runner: Runner, queue_root: Path, glance_tree: Path) 
     series = load_series("glance", queue_root)
     assert apply_series(runner, series, glance_tree) is Status.NOT_APPLIED
     assert "windows.py" in git(glance_tree, "status", "--short", "--untracked-files=all")
+
+
+def test_rename_patch_checks_and_applies(runner: Runner, glance_tree: Path,
+                                         tmp_path: Path) -> None:
+    from tests.patches.conftest import BASE_FILES, write_tree
+
+    work = write_tree(tmp_path / "rwork", BASE_FILES)
+    git(work, "init", "-q")
+    git(work, "add", "-A")
+    git(work, "commit", "-qm", "base")
+    git(work, "mv", "glance/cmd/scrubber.py", "glance/cmd/scrub.py")
+    git(work, "commit", "-qm", "Windows: rename the scrubber")
+    root = tmp_path / "rq"
+    (root / "glance").mkdir(parents=True)
+    name = Path(git(work, "format-patch", "-M", "-o", str(root / "glance"), "HEAD~1")
+                .strip()).name
+    (root / "glance" / "series").write_text(name + "\n")
+    series = load_series("glance", root)
+    assert "glance/cmd/scrubber.py" in series.files()
+    assert check_series(runner, series, glance_tree).ok
+    assert apply_series(runner, series, glance_tree) is Status.NOT_APPLIED
+    assert (glance_tree / "glance/cmd/scrub.py").is_file()
+    assert not (glance_tree / "glance/cmd/scrubber.py").exists()

@@ -67,7 +67,8 @@ def _parse_patch(path: Path) -> Patch:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
         raise ConfigError(f"patch {path} is not UTF-8 text") from exc
-    files = tuple(dict.fromkeys(b for _, b in _DIFF_HEADER.findall(text)))
+    # Both sides: a rename's source must be in the scratch copy too.
+    files = tuple(dict.fromkeys(p for pair in _DIFF_HEADER.findall(text) for p in pair))
     if not files:
         raise ConfigError(f"patch {path} contains no `diff --git` section",
                           "make patches with `git format-patch`")
