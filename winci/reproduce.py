@@ -174,7 +174,7 @@ def failed_tests(run_dir: Path, lane: str, *, include_flaky: bool = False) -> li
     return sorted({base_id(i) for i in ids})
 
 
-def test_filter(ids: Sequence[str]) -> str:
+def exact_filter(ids: Sequence[str]) -> str:
     """A stestr filter matching exactly ``ids`` (with or without ``[...]`` attributes)."""
     if not ids:
         raise UsageError("no test to re-run")
@@ -349,6 +349,8 @@ class ReproduceOptions:
 
 @dataclass
 class TestRow:
+    __test__ = False  # not a pytest test class
+
     lane: str
     test_id: str
     runs: int = 0
@@ -480,7 +482,7 @@ def reproduce(opts: ReproduceOptions, progress: Progress | None = None,
         for n in range(1, opts.repeat + 1):
             run_dir = out_dir / f"{lane}-{n}"
             run_opts = RunOptions(lanes=[lane], glance_src=plan.glance_src, out=run_dir,
-                                  filter=test_filter(ids), db=plan.db, patches=plan.patches,
+                                  filter=exact_filter(ids), db=plan.db, patches=plan.patches,
                                   retry_failures=False, history=False,
                                   history_url=opts.history_url, run_kind="reproduce")
             if opts.concurrency:
