@@ -220,7 +220,7 @@ PLANTS: dict[str, dict[str, Plant]] = {
         ),
         "missing required option": (
             SOFS_TASKS,
-            "    rights: Modify\n",
+            "        rights: Modify\n",
             "",
             r"win_acl: missing required arguments: rights",
         ),
