@@ -1,6 +1,8 @@
 # Runs Test-Cluster on the nodes (read-only: it also runs in check mode) unless the cluster
 # exists and Mode is before_create. Storage tests are not run against a running cluster,
-# as they can take its disks offline. Fails when the report shows a failed test.
+# as they can take its disks offline. Returns the report path and Test-Cluster's warnings;
+# fails when a warning reports a failed test. (Test-Cluster flags problems as warnings and
+# writes details to the report: the "fail" match is not yet confirmed on Windows.)
 [CmdletBinding(SupportsShouldProcess = $true)]
 param(
     [Parameter(Mandatory = $true)][string] $Cluster,
@@ -17,15 +19,10 @@ if ($null -ne $existing -and $Mode -eq 'before_create') {
 }
 $include = $Tests
 if ($null -ne $existing) { $include = @($Tests | Where-Object { $_ -notlike '*Storage*' }) }
-$report = Test-Cluster -Node $Nodes -Include $include -WarningAction SilentlyContinue
-$reportPath = "$($report.FullName)"
-$Ansible.Result = @{ report = $reportPath; tests = $include }
-$xmlPath = [System.IO.Path]::ChangeExtension($reportPath, '.xml')
-if (Test-Path -LiteralPath $xmlPath) {
-    [xml] $xml = Get-Content -LiteralPath $xmlPath -Raw
-    $failed = @($xml.SelectNodes('//Channel[@Type="Test"]') | Where-Object { $_.Result.Value -eq 'Failed' })
-    if ($failed.Count -gt 0) {
-        $Ansible.Failed = $true
-        $Ansible.Result.failed_tests = @($failed | ForEach-Object { $_.Title.Value })
-    }
+$warnings = @()
+$report = Test-Cluster -Node $Nodes -Include $include -WarningVariable warnings -WarningAction SilentlyContinue
+$messages = @($warnings | ForEach-Object { "$($_.Message)" })
+$Ansible.Result = @{ report = "$($report.FullName)"; tests = $include; warnings = $messages }
+if (@($messages | Where-Object { $_ -match 'fail' }).Count -gt 0) {
+    $Ansible.Failed = $true
 }
