@@ -120,13 +120,16 @@ def svg_chart(title: str, labels: Sequence[str], values: Sequence[float], *, col
     left, right, top, bottom = 44, 10, 22, 30
     plot_w, plot_h = width - left - right, height - top - bottom
     peak = max(values, default=0.0) or 1.0
+    # zoom in on large, steady counts (2,400 passed, give or take a few); else from 0
+    low = min(values, default=0.0)
+    low = low if 0 < low < peak and low > peak / 2 else 0.0
     n = len(values)
 
     def x(i: int) -> float:
         return left + (plot_w / 2 if n == 1 else plot_w * i / (n - 1))
 
     def y(v: float) -> float:
-        return top + plot_h - plot_h * v / peak
+        return top + plot_h - plot_h * (v - low) / (peak - low)
 
     parts = [f'<svg class="chart" width="{width}" height="{height}" '
              f'viewBox="0 0 {width} {height}" role="img" aria-label="{escape(title)}">',
@@ -136,7 +139,8 @@ def svg_chart(title: str, labels: Sequence[str], values: Sequence[float], *, col
              f'y2="{top + plot_h}" class="axis"/>',
              f'<text x="{left - 4}" y="{top + 4}" class="l" text-anchor="end">'
              f'{_fmt(peak)}{escape(unit)}</text>',
-             f'<text x="{left - 4}" y="{top + plot_h}" class="l" text-anchor="end">0</text>']
+             f'<text x="{left - 4}" y="{top + plot_h}" class="l" text-anchor="end">'
+             f'{_fmt(low)}</text>']
     if n:
         points = " ".join(f"{x(i):.1f},{y(v):.1f}" for i, v in enumerate(values))
         parts.append(f'<polyline points="{points}" fill="none" stroke="{color}" '
