@@ -30,6 +30,7 @@ from urllib.parse import urlsplit
 
 from winci.errors import EXIT_FAILURES, EXIT_INFRA, EXIT_OK, InfraError, UsageError
 from winci.lanes.base import DEFAULT_LANES
+from winci.masking import GLOBAL_MASKER
 from winci.nightly_report import DEFAULT_NIGHTS, KIND, NightlyReport, build_report, write_report
 from winci.paths import cache_dir
 from winci.procs import Runner
@@ -126,7 +127,10 @@ def choose_source(opts: NightlyOptions, runner: Runner,
     if opts.glance_src is not None:
         return opts.glance_src, [f"Glance source: {opts.glance_src}"]
     ref = opts.glance_ref or DEFAULT_REF
-    safe_url = opts.git_url
+    password = urlsplit(opts.git_url).password
+    if password:  # a mirror's token never reaches the output or the report
+        GLOBAL_MASKER.add(password)
+    safe_url = GLOBAL_MASKER.mask(opts.git_url)
     why = probe(opts.git_url)
     if why is not None:
         if opts.glance_ref is not None:

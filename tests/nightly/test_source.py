@@ -79,3 +79,12 @@ def test_checkout_clones_then_updates(tmp_path: Path, monkeypatch) -> None:
     assert (tree / "new.txt").read_text() == "2"
     assert not (tree / "stray.pyc").exists()
     assert git(tree, "rev-parse", "HEAD") == git(origin, "rev-parse", "HEAD")
+
+
+def test_mirror_token_is_masked(tmp_path: Path) -> None:
+    url = f"https://ci:s3cr3t-token@127.0.0.1:{closed_port()}/glance"
+    said: list[str] = []
+    with Runner(tmp_path / "logs") as runner, pytest.raises(InfraError) as err:
+        choose_source(NightlyOptions(git_url=url, glance_ref="stable/2026.2"), runner,
+                      said.append)
+    assert "s3cr3t-token" not in str(err.value) and "127.0.0.1" in str(err.value)
