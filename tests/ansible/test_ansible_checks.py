@@ -7,6 +7,7 @@ logic is in tests/ansible/checks.py.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -139,6 +140,11 @@ def test_requirements_pin_exact_versions() -> None:
     assert set(names) == {"ansible.windows", "community.windows", "microsoft.ad"}
     for version in names.values():
         assert re.fullmatch(r"\d+\.\d+\.\d+", version)
+    # scripts/test.d/ansible.sh installed exactly these for the checks.
+    for name, version in names.items():
+        manifest = checks.TOOL_COLLECTIONS / "ansible_collections" / name.replace(".", "/")
+        info = json.loads((manifest / "MANIFEST.json").read_text())["collection_info"]
+        assert info["version"] == version, name
 
 
 # ------------------------------------------------------------------ planted mistakes
