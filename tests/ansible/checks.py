@@ -11,7 +11,8 @@ are checked with real tools and Ansible's own validators, without a connection:
   then Ansible's own role validation runs the playbooks with no other task (no connection);
 - ``options``: the options of every task that calls a PowerShell module (ansible.windows,
   community.windows, microsoft.ad, winci.hyperv) against the module's documented options
-  from ``ansible-doc --json`` (ansible-lint does not check those);
+  from ``ansible-doc --json`` (ansible-lint does not check those), and the ``Ansible.Basic``
+  spec of each winci.hyperv module against its documentation;
 - ``ps1``: every .ps1/.psm1 parses with tree-sitter PowerShell, except for the documented
   cases where the grammar rejects valid syntax (ps1_parse_exceptions.yml);
 - ``yamllint``: yamllint with ansible/.yamllint;
