@@ -1,7 +1,7 @@
 # The shared build steps of the winci Windows service images (see winci-install, its
 # Linux twin). Checked statically; not yet run on Windows.
 #   winci-install.ps1 deps FILE   requirements pinned by the repository's constraints
-#   winci-install.ps1 src         every tree or wheel in C:\winci\src (patched sources)
+#   winci-install.ps1 src         every tree (editable) or wheel in C:\winci\src
 #   winci-install.ps1 winci       winci itself, from C:\winci\winci-src
 param(
     [Parameter(Mandatory = $true)][ValidateSet('deps', 'src', 'winci')][string]$Step,
@@ -24,9 +24,15 @@ switch ($Step) {
         Invoke-Pip @('-c', 'C:\winci\constraints\upper-constraints.txt', '-r', $File)
     }
     'src' {
+        # Trees (Glance) editable, as in the local backend; wheels replace releases.
         foreach ($item in Get-ChildItem -Path 'C:\winci\src') {
             Write-Output ('winci-install: installing {0}' -f $item.FullName)
-            Invoke-Pip @('--no-deps', '--force-reinstall', $item.FullName)
+            if ($item.PSIsContainer) {
+                Invoke-Pip @('--no-deps', '-e', $item.FullName)
+            }
+            else {
+                Invoke-Pip @('--no-deps', '--force-reinstall', $item.FullName)
+            }
         }
     }
     'winci' {
