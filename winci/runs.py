@@ -66,6 +66,7 @@ class RunOptions:
     history: bool = True
     history_url: str | None = None
     run_kind: str = "run"
+    simulate_disabled: frozenset[str] = frozenset()
     zuul: dict[str, str] = field(default_factory=dict)
 
 
@@ -114,6 +115,13 @@ def validate(opts: RunOptions) -> None:
         validate_glance_tree(opts.glance_src.expanduser().resolve())
     if opts.backend not in ("local", "docker"):
         raise UsageError(f"--backend {opts.backend!r} is not local or docker")
+    if opts.simulate_disabled:
+        from winci.simulate import BEHAVIOURS
+
+        bad = sorted(opts.simulate_disabled - set(BEHAVIOURS))
+        if bad:
+            raise UsageError(f"--simulate-disable: unknown behaviour {bad[0]!r}",
+                             f"choose from {', '.join(BEHAVIOURS)}")
     validate_constraints(opts.constraints or upper_constraints())
     for what, port in (("Keystone", opts.keystone_port), ("Glance", opts.glance_port)):
         if port is not None:
@@ -235,7 +243,7 @@ class Run:
                 filter=self.opts.filter,
                 timeout=self.opts.lane_timeout or LANE_TIMEOUTS[lane],
                 retry_failures=self.opts.retry_failures, tempest_venv=tenv, stack=self.stack,
-                state_dir=self.private)
+                state_dir=self.private, simulate_disabled=self.opts.simulate_disabled)
             with phase(f"lane {lane}"):
                 outcome = lane_runner(lane)(ctx)
             self.outcomes[lane] = outcome

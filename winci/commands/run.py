@@ -60,6 +60,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="serve Keystone on this port (default: a free one)")
     parser.add_argument("--glance-port", type=int, metavar="PORT",
                         help="serve Glance on this port (default: a free one)")
+    parser.add_argument("--simulate-disable", metavar="BEHAVIOUR[,BEHAVIOUR]", default="",
+                        help="preflight lane: switch off simulated Windows behaviours "
+                             "(os-functions, signals, modules, rename, open-files, "
+                             "subprocess, connect-any)")
     parser.add_argument("--no-history", dest="history", action="store_false",
                         help="do not store the run in the history database")
     parser.add_argument("--history-url", metavar="URL",
@@ -82,5 +86,7 @@ def run(args: argparse.Namespace) -> int:
         retry_failures=args.retry_failures, lane_timeout=args.lane_timeout,
         constraints=args.constraints, keystone_port=args.keystone_port,
         glance_port=args.glance_port, history=args.history, history_url=args.history_url,
+        simulate_disabled=frozenset(b.strip() for b in args.simulate_disable.split(",")
+                                    if b.strip()),
         zuul=zuul)
     return execute(opts).exit_code

@@ -39,6 +39,7 @@ class LaneContext:
     tempest_venv: Path | None = None
     stack: Any = None
     state_dir: Path | None = None
+    simulate_disabled: frozenset[str] = frozenset()
 
 
 @dataclass

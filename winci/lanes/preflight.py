@@ -24,7 +24,7 @@ from winci import knownfail
 from winci.errors import WinciError
 from winci.lanes.base import LaneContext, LaneOutcome, Pass, stestr_pass
 from winci.paths import venv_bin
-from winci.results import write_lane_reports
+from winci.results import TestCase, write_lane_reports
 from winci.results.stream import FAILING
 
 UNIT_PATH = "./glance/tests/unit"
@@ -39,6 +39,17 @@ def _unit_pass(ctx: LaneContext, stream: Path, ids: list[str] | None,
                        env=env, label=label, test_filter=ctx.filter)
 
 
+def _listed(ctx: LaneContext) -> list[str]:
+    """Every test id of the suite, listed without the simulation."""
+    done = ctx.runner.run([venv_bin(ctx.glance_venv, "stestr"), "--test-path", UNIT_PATH,
+                           "--top-dir", "./", "list", *([ctx.filter] if ctx.filter else [])],
+                          name="stestr-preflight-list", cwd=ctx.glance_tree, timeout=600,
+                          extra_env={"OS_TEST_PATH": UNIT_PATH})
+    text = done.log.read_text(encoding="utf-8", errors="replace")
+    return [line.strip() for line in text.splitlines()
+            if line.startswith("glance.") and " " not in line.strip()]
+
+
 def run_preflight(ctx: LaneContext) -> LaneOutcome:
     from winci import simulate
 
@@ -46,10 +57,26 @@ def run_preflight(ctx: LaneContext) -> LaneOutcome:
     ctx.out_dir.mkdir(parents=True, exist_ok=True)
     ctx.progress.say("  preflight is a SIMULATION of Windows on Linux; not emulated: "
                      + "; ".join(simulate.NOT_EMULATED))
+    if ctx.simulate_disabled:
+        ctx.progress.say(f"  simulated behaviours switched off: "
+                         f"{', '.join(sorted(ctx.simulate_disabled))}")
     record_dir = ctx.out_dir / "simulation-trips"
     try:
-        simulated = _unit_pass(ctx, ctx.out_dir / "results.subunit", None,
-                               simulate.lane_env(record_dir), "stestr-preflight")
+        listed = _listed(ctx)
+        env = simulate.lane_env(record_dir, disabled=ctx.simulate_disabled,
+                                scope=[ctx.glance_tree])
+        simulated = _unit_pass(ctx, ctx.out_dir / "results.subunit", None, env,
+                               "stestr-preflight")
+        # A module that fails to import under the simulation never reaches the stream:
+        # its tests count as failed (attributed to the import-time trips).
+        ran = {c.test_id for c in simulated.cases}
+        missing = [t for t in listed if t not in ran]
+        simulated.cases.extend(
+            TestCase(t, "fail", details="did not run under the simulation: its module "
+                     "failed to import (see simulation.json)") for t in missing)
+        if missing:
+            ctx.progress.say(f"  preflight: {len(missing)} test(s) never ran under the "
+                             "simulation (import failed)")
         failed = [c.test_id for c in simulated.cases if c.status in FAILING]
         known = knownfail.match([*knownfail.load("preflight"), *knownfail.load("unit")],
                                 failed)
@@ -64,7 +91,8 @@ def run_preflight(ctx: LaneContext) -> LaneOutcome:
     except WinciError as exc:
         return LaneOutcome(ctx.name, "ERROR", {}, time.monotonic() - started, error=str(exc))
     only_sim = [t for t in to_check if t in plain_ok]
-    grouped = simulate.attribute_failures(simulate.collect(record_dir), only_sim)
+    collected = simulate.collect(record_dir)
+    grouped = simulate.attribute_failures(collected, only_sim)
     summary = write_lane_reports(simulated.cases, ctx.out_dir, lane=ctx.name,
                                  known_failures=known,
                                  title="winci preflight lane (Windows SIMULATION on Linux)")
@@ -74,7 +102,8 @@ def run_preflight(ctx: LaneContext) -> LaneOutcome:
         "only_under_simulation": {b: sorted(ids) for b, ids in grouped.items()},
         "only_under_simulation_count": len(only_sim),
         "also_without_simulation": sorted(t for t in to_check if t not in plain_ok),
-        "trips": simulate.collect(record_dir),
+        "simulated_behaviours_off": sorted(ctx.simulate_disabled),
+        "trips": collected,
     }
     (ctx.out_dir / "simulation.json").write_text(json.dumps(report, indent=1, default=str),
                                                  encoding="utf-8")
