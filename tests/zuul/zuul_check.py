@@ -23,6 +23,9 @@ cron         the timer lines, through Zuul's own ZuulCronTrigger (a running sche
 recheck      the comment regexes of Gerrit ``comment-added`` triggers, compiled by Zuul
              (google-re2), match ``recheck`` and the CI's own keyword and do not match
              ``please recheck``, other CIs' keywords or quoted comments.
+vars         the job variables winci reads: ``winci_run_lanes`` are lanes of ``winci run``
+             (read from winci/lanes/base.py) and ``winci_run_backend`` is local or docker,
+             which a Windows node would otherwise first refuse at run time.
 opendev      OpenDev's third-party rules that show in the configuration: one comment
              per patch set (no start report to Gerrit) and one reporting mode (the voting
              switch) shared by every Gerrit pipeline.
@@ -461,15 +464,42 @@ class Checker:
         config = self._zuul_config()
         return config.get(f"connection {connection}", "driver", fallback="")
 
+    def check_vars(self) -> None:
+        lanes = winci_lanes(self.repo)
+        for file, conf in self.stanzas.get("jobs", []):
+            job_vars = conf.get("vars") or {}
+            line = self._line(conf)
+            for lane in _as_list(job_vars.get("winci_run_lanes")):
+                if lanes and lane not in lanes:
+                    self.add("vars", file, f"job {conf.get('name')}: lane {lane!r} is not a "
+                             f"lane of winci run ({', '.join(lanes)})", line)
+            backend = job_vars.get("winci_run_backend")
+            if backend is not None and backend not in ("local", "docker"):
+                self.add("vars", file, f"job {conf.get('name')}: winci_run_backend "
+                         f"{backend!r} is not local or docker", line)
+
     def run(self) -> list[Finding]:
         self.load()
         if self.connection_names:
             self.check_connections()
             self.check_references()
+            self.check_vars()
             self.check_cron()
             self.check_recheck()
             self.check_opendev_rules()
         return self.findings
+
+
+def winci_lanes(repo: Path) -> tuple[str, ...]:
+    """The lanes ``winci run`` accepts, from winci/lanes/base.py (the contract's four)."""
+    source = repo / "winci" / "lanes" / "base.py"
+    if not source.is_file():
+        source = REPO / "winci" / "lanes" / "base.py"
+    m = re.search(r"^LANES\s*=\s*\(([^)]*)\)", source.read_text(encoding="utf-8"), re.M) \
+        if source.is_file() else None
+    if not m:
+        return ("unit", "functional", "tempest", "preflight")
+    return tuple(re.findall(r"[\"']([\w-]+)[\"']", m.group(1)))
 
 
 def cron_problem(spec: str, trigger_class: Any) -> str | None:
