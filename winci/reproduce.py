@@ -456,8 +456,6 @@ def reproduce(opts: ReproduceOptions, progress: Progress | None = None,
         with Runner(out_dir / "logs") as runner:
             return fetch_pypi_release(version, runner)
 
-    plan = plan_environment(build, opts.glance_src, fetch_release)
-    result = ReproduceResult(build, out_dir, plan)
     say = progress.say
     say(f"build: {build.source}")
     for key in ("project", "change", "patchset", "ref", "job", "pipeline"):
@@ -467,15 +465,20 @@ def reproduce(opts: ReproduceOptions, progress: Progress | None = None,
     say(f"  winci {build.manifest.get('winci_version') or '?'}, patch queue "
         f"{build.queue_hash or '-'}, Glance {describe_source(build)}, verdict "
         f"{build.verdict.get('verdict') or '?'}")
+    if not failed:
+        # nothing to rebuild: a build that ended in ERROR may not even name its source
+        say("the build has no failed test to re-run"
+            + (f" in lane {opts.lane}" if opts.lane else ""))
+        result = ReproduceResult(build, out_dir, Plan(opts.glance_src, build.patches_used,
+                                                      "mysql"))
+        write_json(result)
+        return result
+    plan = plan_environment(build, opts.glance_src, fetch_release)
+    result = ReproduceResult(build, out_dir, plan)
     for note in plan.notes:
         say(f"  {note}")
     for warning in plan.warnings:
         say(f"  warning: {warning}")
-    if not failed:
-        say("the build has no failed test to re-run"
-            + (f" in lane {opts.lane}" if opts.lane else ""))
-        write_json(result)
-        return result
     for lane, ids in failed.items():
         say(f"lane {lane}: {len(ids)} failed test(s), {opts.repeat} repeat(s)")
         rows = {i: TestRow(lane, i) for i in ids}

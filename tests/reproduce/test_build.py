@@ -144,6 +144,11 @@ def test_no_failures_and_bad_sources(tmp_path: Path, capsys) -> None:
                     execute=lambda *_a: pytest.fail("nothing to run"))
     assert res.rows == [] and res.exit_code == 0
     assert json.loads((tmp_path / "out" / "reproduce.json").read_text())["tests"] == []
+    # a build that ended in ERROR before naming its Glance source: nothing to re-run
+    manifest = json.loads((logs / "winci-run" / "manifest.json").read_text())
+    del manifest["glance"]
+    (logs / "winci-run" / "manifest.json").write_text(json.dumps(manifest))
+    assert reproduce(ReproduceOptions(str(logs), out=tmp_path / "out")).exit_code == 0
     with pytest.raises(UsageError, match="no lane 'tempest'"):
         reproduce(ReproduceOptions(str(logs), lane="tempest", out=tmp_path / "out"))
     with pytest.raises(UsageError, match="neither an http"):
