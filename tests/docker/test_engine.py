@@ -4,6 +4,7 @@ layer cache across a Glance source change, winci down, and the DockerStack.
 
 from __future__ import annotations
 
+import os
 import shutil
 import time
 import uuid
@@ -14,7 +15,7 @@ import pytest
 
 from tests.docker.conftest import Built, ca_bundle, linux_base_image
 from winci.docker import labels as lbl
-from winci.docker.backend import DockerStack, ServiceSpec
+from winci.docker.backend import DockerStack, ServiceSpec, host_user
 from winci.docker.build import build_plan
 from winci.docker.cleanup import down, leftovers
 from winci.docker.images import SERVICES, BuildOptions, GlanceInfo, make_plan, stage_contexts
@@ -159,8 +160,9 @@ def test_docker_stack_starts_waits_and_saves_logs(engine: docker.DockerClient, b
             "lane", built.images["base"].ref,
             ["-c", "import sys, pathlib; pathlib.Path('/out/done').write_text('ok');"
                    " print('lane ran'); sys.exit(3)"],
-            entrypoint=["python"], binds={str(tmp_path): "/out"}, user="root")
+            entrypoint=["python"], binds={str(tmp_path): "/out"}, user=host_user())
         assert code == 3 and (tmp_path / "done").read_text() == "ok"
+        assert (tmp_path / "done").stat().st_uid == os.getuid()
         assert "lane ran" in log.read_text()
     assert leftovers(engine, run_id) == []
     mysql_log = (run_dir / "logs" / "mysql.log").read_text()

@@ -24,6 +24,7 @@ Engines that do not run health checks themselves (podman without systemd reports
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -108,7 +109,7 @@ class DockerStack:
     def __init__(self, client: docker.DockerClient, *, run_id: str, run_dir: Path,
                  platform: str = "linux", image_store: ImageStore | None = None,
                  network_mode: str | None = None, keep_volume: bool = False,
-                 masker: Masker | None = None) -> None:
+                 user: str | None = None, masker: Masker | None = None) -> None:
         if platform not in PATHS:
             raise UsageError(f"unknown platform {platform!r}", "use linux or windows")
         self.client = client
@@ -121,6 +122,9 @@ class DockerStack:
         self.image_store = image_store or (
             ImageStore(volume=f"winci-{run_id}-images") if platform == "linux" else None)
         self.keep_volume = keep_volume
+        # Every container's user unless its spec names one; host_user() makes files in
+        # bind-mounted run folders belong to whoever runs winci. None: the image's USER.
+        self.user = user
         self.masker = masker or GLOBAL_MASKER
         self.containers: dict[str, Any] = {}
         self.endpoints: dict[str, Endpoint] = {}
@@ -197,8 +201,8 @@ class DockerStack:
                             **spec.environment},
             "volumes": self._volumes(spec),
         }
-        if spec.user:
-            kwargs["user"] = spec.user
+        if spec.user or self.user:
+            kwargs["user"] = spec.user or self.user
         if spec.entrypoint:
             kwargs["entrypoint"] = spec.entrypoint
         if self.network_mode == "host":
@@ -305,8 +309,8 @@ class DockerStack:
         }
         if entrypoint is not None:
             kwargs["entrypoint"] = entrypoint
-        if user:
-            kwargs["user"] = user
+        if user or self.user:
+            kwargs["user"] = user or self.user
         if workdir:
             kwargs["working_dir"] = workdir
         if self.network_mode == "host":
@@ -391,6 +395,16 @@ class DockerStack:
             return "(no logs)"
         text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw)
         return self.masker.mask(" | ".join(text.strip().splitlines()[-lines:])) or "(empty)"
+
+
+def host_user() -> str | None:
+    """``uid:gid`` of this process for Linux containers (files written to bind mounts
+    then belong to the caller); None on Windows, where containers use ContainerUser."""
+    getuid = getattr(os, "getuid", None)
+    getgid = getattr(os, "getgid", None)
+    if getuid is None or getgid is None:
+        return None
+    return f"{getuid()}:{getgid()}"
 
 
 def _last_health(health: Mapping[str, Any]) -> str:
