@@ -183,3 +183,42 @@ def test_doctor_reports_this_engine(engine: docker.DockerClient, tmp_path: Path)
         checks = run_doctor(platform="windows", base="ltsc2022", share_drive=None,
                             runner=runner, connect_fn=lambda: engine)
     assert any(c.name == "engine OS type" and c.status == FAIL for c in checks)
+
+
+def test_keystone_serves_from_its_image_with_the_shared_template(
+        engine: docker.DockerClient, built: Built, run_id: str, tmp_path: Path) -> None:
+    """``winci serve keystone`` in the keystone image, configured by the same template
+    as the local backend (SQLite here; MariaDB is the lead's end-to-end run), with the
+    run folders bind-mounted at their host paths and the caller's uid."""
+    import getpass
+
+    from winci.stack.services import KeystoneAPI
+    from winci.stack.settings import StackSettings, render
+
+    settings = StackSettings(run_id=run_id, state_dir=tmp_path / "state",
+                             log_dir=tmp_path / "logs", db="sqlite")
+    settings.log_dir.mkdir(parents=True)
+    kdir = settings.service_dir("keystone")
+    conf = render("keystone.conf.j2", settings, kdir / "keystone.conf",
+                  database_url=settings.database_url("keystone"), state_dir=kdir.as_posix())
+    binds = {str(settings.state_dir): str(settings.state_dir),
+             str(settings.log_dir): str(settings.log_dir)}
+    image = built.images["keystone"].ref
+    me = ["--keystone-user", getpass.getuser(), "--keystone-group", getpass.getuser()]
+    url = f"{settings.keystone_url}/v3"
+    with DockerStack(engine, run_id=run_id, run_dir=tmp_path / "run", user=host_user()) as stack:
+        for step in (["db_sync"], ["fernet_setup", *me], ["credential_setup", *me],
+                     ["bootstrap", "--bootstrap-password", settings.admin_password,
+                      "--bootstrap-public-url", url, "--bootstrap-region-id", "RegionOne"]):
+            code, log = stack.run_task(f"keystone-{step[0]}", image,
+                                       ["--config-file", str(conf), *step],
+                                       entrypoint=["keystone-manage"], binds=binds)
+            assert code == 0, log.read_text()[-2000:]
+        keystone = stack.start(ServiceSpec("keystone", image, settings.keystone_port,
+                                           config_dir=kdir, binds=binds, health_timeout=120))
+        assert keystone.url == settings.keystone_url
+        api = KeystoneAPI(url, settings.admin_password)   # a real password login
+        assert api.ensure("projects", {"name": "service", "domain_id": "default"})
+    assert "keystone: serving keystone.wsgi.api:application" in (
+        tmp_path / "run" / "logs" / "keystone.log").read_text()
+    assert settings.admin_password not in (tmp_path / "run" / "logs" / "keystone.log").read_text()
