@@ -134,8 +134,11 @@ def test_unit_lane_through_the_job_playbooks(tmp_path: Path) -> None:
         if path.is_file():
             assert secret.encode() not in path.read_bytes(), path
 
-    # The history got the run; the cleanup left the node's workspace gone.
-    assert Path(secret.removeprefix("sqlite:///")).is_file()
+    # The shared history got the run, as a check run; the cleanup left the node clean.
+    listed = subprocess.run([str(REPO / ".venv" / "bin" / "winci"), "history", "list",
+                             "--db-url", secret], capture_output=True, text=True,
+                            check=True, timeout=120).stdout
+    assert verdict["run_id"] in listed and " check " in listed, listed
     assert not (tmp_path / "node" / "winci-ci").exists()
 
 
