@@ -4,6 +4,7 @@ layer cache across a Glance source change, winci down, and the DockerStack.
 
 from __future__ import annotations
 
+import getpass
 import os
 import shutil
 import time
@@ -12,6 +13,7 @@ from pathlib import Path
 
 import docker
 import pytest
+import requests
 
 from tests.docker.conftest import Built, ca_bundle, linux_base_image
 from winci.docker import labels as lbl
@@ -20,6 +22,8 @@ from winci.docker.build import build_plan
 from winci.docker.cleanup import down, leftovers
 from winci.docker.images import SERVICES, BuildOptions, GlanceInfo, make_plan, stage_contexts
 from winci.netutil import free_port
+from winci.stack.services import KeystoneAPI
+from winci.stack.settings import StackSettings, render
 
 pytestmark = pytest.mark.integration
 
@@ -185,40 +189,96 @@ def test_doctor_reports_this_engine(engine: docker.DockerClient, tmp_path: Path)
     assert any(c.name == "engine OS type" and c.status == FAIL for c in checks)
 
 
+def _keystone_up(stack: DockerStack, settings: StackSettings, image: str,
+                 binds: dict[str, str]) -> None:
+    """keystone-manage steps as one-shot containers, then ``winci serve keystone``."""
+    kdir = settings.service_dir("keystone")
+    conf = render("keystone.conf.j2", settings, kdir / "keystone.conf",
+                  database_url=settings.database_url("keystone"), state_dir=kdir.as_posix())
+    me = ["--keystone-user", getpass.getuser(), "--keystone-group", getpass.getuser()]
+    url = f"{settings.keystone_url}/v3"
+    for step in (["db_sync"], ["fernet_setup", *me], ["credential_setup", *me],
+                 ["bootstrap", "--bootstrap-password", settings.admin_password,
+                  "--bootstrap-admin-url", url, "--bootstrap-internal-url", url,
+                  "--bootstrap-public-url", url, "--bootstrap-region-id", "RegionOne"]):
+        code, log = stack.run_task(f"keystone-{step[0]}", image,
+                                   ["--config-file", str(conf), *step],
+                                   entrypoint=["keystone-manage"], binds=binds)
+        assert code == 0, log.read_text()[-2000:]
+    keystone = stack.start(ServiceSpec("keystone", image, settings.keystone_port,
+                                       config_dir=kdir, binds=binds, health_timeout=120))
+    assert keystone.url == settings.keystone_url
+
+
+def _settings(run_id: str, tmp_path: Path) -> tuple[StackSettings, dict[str, str]]:
+    settings = StackSettings(run_id=run_id, state_dir=tmp_path / "state",
+                             log_dir=tmp_path / "logs", db="sqlite")
+    settings.log_dir.mkdir(parents=True)
+    binds = {str(settings.state_dir): str(settings.state_dir),
+             str(settings.log_dir): str(settings.log_dir)}
+    return settings, binds
+
+
 def test_keystone_serves_from_its_image_with_the_shared_template(
         engine: docker.DockerClient, built: Built, run_id: str, tmp_path: Path) -> None:
     """``winci serve keystone`` in the keystone image, configured by the same template
     as the local backend (SQLite here; MariaDB is the lead's end-to-end run), with the
     run folders bind-mounted at their host paths and the caller's uid."""
-    import getpass
-
-    from winci.stack.services import KeystoneAPI
-    from winci.stack.settings import StackSettings, render
-
-    settings = StackSettings(run_id=run_id, state_dir=tmp_path / "state",
-                             log_dir=tmp_path / "logs", db="sqlite")
-    settings.log_dir.mkdir(parents=True)
-    kdir = settings.service_dir("keystone")
-    conf = render("keystone.conf.j2", settings, kdir / "keystone.conf",
-                  database_url=settings.database_url("keystone"), state_dir=kdir.as_posix())
-    binds = {str(settings.state_dir): str(settings.state_dir),
-             str(settings.log_dir): str(settings.log_dir)}
-    image = built.images["keystone"].ref
-    me = ["--keystone-user", getpass.getuser(), "--keystone-group", getpass.getuser()]
-    url = f"{settings.keystone_url}/v3"
+    settings, binds = _settings(run_id, tmp_path)
     with DockerStack(engine, run_id=run_id, run_dir=tmp_path / "run", user=host_user()) as stack:
-        for step in (["db_sync"], ["fernet_setup", *me], ["credential_setup", *me],
-                     ["bootstrap", "--bootstrap-password", settings.admin_password,
-                      "--bootstrap-public-url", url, "--bootstrap-region-id", "RegionOne"]):
-            code, log = stack.run_task(f"keystone-{step[0]}", image,
-                                       ["--config-file", str(conf), *step],
-                                       entrypoint=["keystone-manage"], binds=binds)
-            assert code == 0, log.read_text()[-2000:]
-        keystone = stack.start(ServiceSpec("keystone", image, settings.keystone_port,
-                                           config_dir=kdir, binds=binds, health_timeout=120))
-        assert keystone.url == settings.keystone_url
-        api = KeystoneAPI(url, settings.admin_password)   # a real password login
+        _keystone_up(stack, settings, built.images["keystone"].ref, binds)
+        api = KeystoneAPI(f"{settings.keystone_url}/v3", settings.admin_password)
         assert api.ensure("projects", {"name": "service", "domain_id": "default"})
-    assert "keystone: serving keystone.wsgi.api:application" in (
-        tmp_path / "run" / "logs" / "keystone.log").read_text()
-    assert settings.admin_password not in (tmp_path / "run" / "logs" / "keystone.log").read_text()
+    log = (tmp_path / "run" / "logs" / "keystone.log").read_text()
+    assert "keystone: serving keystone.wsgi.api:application" in log
+    assert settings.admin_password not in log
+
+
+def test_glance_stores_an_image_in_the_store_volume(
+        engine: docker.DockerClient, built: Built, run_id: str, tmp_path: Path) -> None:
+    """Keystone and the patched Glance in their containers; an image uploaded through
+    the API lands in the image-store volume mounted at /var/lib/winci/images."""
+    settings, binds = _settings(run_id, tmp_path)
+    gdir = settings.service_dir("glance")
+    for sub in ("image-cache", "staging", "tasks", "locks"):
+        (gdir / sub).mkdir()
+    store = "/var/lib/winci/images"   # the image store volume, inside the container
+    conf = render("glance-api.conf.j2", settings, gdir / "glance-api.conf",
+                  database_url=settings.database_url("glance"), state_dir=gdir.as_posix(),
+                  store_dir=store, config_dir=gdir.as_posix(),
+                  python="/opt/winci/venv/bin/python")
+    shutil.copyfile(built.glance_tree / "etc" / "glance-api-paste.ini",
+                    gdir / "glance-api-paste.ini")
+    image = built.images["glance"].ref
+    with DockerStack(engine, run_id=run_id, run_dir=tmp_path / "run", user=host_user()) as stack:
+        _keystone_up(stack, settings, built.images["keystone"].ref, binds)
+        api = KeystoneAPI(f"{settings.keystone_url}/v3", settings.admin_password)
+        project = api.ensure("projects", {"name": "service", "domain_id": "default"})
+        user = api.ensure("users", {"name": "glance", "domain_id": "default",
+                                    "password": settings.glance_password})
+        for role in ("admin", "service"):
+            api.put(f"/projects/{project}/users/{user}/roles/"
+                    f"{api.ensure('roles', {'name': role})}")
+        code, log = stack.run_task("glance-db-sync", image, ["--config-file", str(conf),
+                                                             "db_sync"],
+                                   entrypoint=["glance-manage"], binds=binds)
+        assert code == 0, log.read_text()[-2000:]
+        stack.start(ServiceSpec("glance", image, settings.glance_port, config_dir=gdir,
+                                binds=binds, image_store=True, health_timeout=120))
+        headers = {"X-Auth-Token": api.headers["X-Auth-Token"]}
+        url = f"{settings.glance_url}/v2/images"
+        created = requests.post(url, json={"name": "cirros", "disk_format": "raw",
+                                           "container_format": "bare"},
+                                headers=headers, timeout=30)
+        assert created.status_code == 201, created.text
+        image_id = created.json()["id"]
+        data = b"winci" * 1000
+        put = requests.put(f"{url}/{image_id}/file", data=data, timeout=60,
+                           headers={**headers, "Content-Type": "application/octet-stream"})
+        assert put.status_code == 204, put.text
+        got = requests.get(f"{url}/{image_id}/file", headers=headers, timeout=60)
+        assert got.content == data
+        code, out = stack.exec("glance", ["sh", "-c", f"ls -R {store}"])
+        assert code == 0 and image_id in out, out
+    assert "glance: serving glance.wsgi.api:application" in (
+        tmp_path / "run" / "logs" / "glance.log").read_text()
