@@ -65,32 +65,35 @@ def validate_glance_tree(path: Path) -> None:
                          "not of Glance")
 
 
+def _git(runner: Runner, path: Path, *args: str) -> str | None:
+    done = runner.run(["git", "-C", path, *args], name=f"git-{args[0]}", timeout=60,
+                      check=False)
+    return done.tail[-1].strip() if done.ok and done.tail else None
+
+
+def _pep440(describe: str | None) -> str:
+    """pbr wants a PEP 440 version: 33.0.0-12-gabcdef -> 33.0.1.dev12."""
+    m = re.match(r"^(\d+)\.(\d+)\.(\d+)(?:-(\d+)-g[0-9a-f]+)?$", describe or "")
+    if not m:
+        return "0.0.0"
+    major, minor, patch, dev = m.groups()
+    return f"{major}.{minor}.{int(patch) + 1}.dev{dev}" if dev else f"{major}.{minor}.{patch}"
+
+
 def _version_of(path: Path, runner: Runner | None) -> tuple[str, str | None, str | None]:
+    """(version, git ref, git sha): the sdist's PKG-INFO version, else git describe."""
+    version = None
     pkg_info = path / "PKG-INFO"
     if pkg_info.is_file():
         m = re.search(r"^Version:\s*(\S+)", pkg_info.read_text(encoding="utf-8"), re.M)
-        if m:
-            return m.group(1), None, None
+        version = m.group(1) if m else None
+    ref = sha = None
     if (path / ".git").exists() and runner is not None and shutil.which("git"):
-        sha = runner.run(["git", "-C", path, "rev-parse", "HEAD"], name="git-rev-parse",
-                         timeout=60, check=False)
-        desc = runner.run(["git", "-C", path, "describe", "--tags", "--always"],
-                          name="git-describe", timeout=60, check=False)
-        ref = runner.run(["git", "-C", path, "rev-parse", "--abbrev-ref", "HEAD"],
-                         name="git-ref", timeout=60, check=False)
-        sha_s = sha.tail[-1].strip() if sha.ok and sha.tail else None
-        ref_s = ref.tail[-1].strip() if ref.ok and ref.tail else None
-        version = desc.tail[-1].strip() if desc.ok and desc.tail else "0.0.0"
-        # pbr wants a PEP 440 version: 33.0.0-12-gabcdef -> 33.0.1.dev12
-        m = re.match(r"^(\d+)\.(\d+)\.(\d+)(?:-(\d+)-g[0-9a-f]+)?$", version)
-        if m:
-            major, minor, patch, dev = m.groups()
-            version = (f"{major}.{minor}.{int(patch) + 1}.dev{dev}" if dev
-                       else f"{major}.{minor}.{patch}")
-        else:
-            version = "0.0.0"
-        return version, ref_s, sha_s
-    return "0.0.0", None, None
+        sha = _git(runner, path, "rev-parse", "HEAD")
+        ref = _git(runner, path, "rev-parse", "--abbrev-ref", "HEAD")
+        if version is None:
+            version = _pep440(_git(runner, path, "describe", "--tags", "--always"))
+    return version or "0.0.0", ref, sha
 
 
 def fetch_pypi_release(version: str, runner: Runner) -> Path:
