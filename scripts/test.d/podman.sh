@@ -95,7 +95,7 @@ s.sendall(b"GET /_ping HTTP/1.0\r\n\r\n"); sys.exit(0 if b" 200 " in s.recv(64) 
 PY
 }
 old_pid=""; old_key=""
-[ -e "$STATE" ] && read -r old_pid old_key <"$STATE" || true
+if [ -e "$STATE" ]; then read -r old_pid old_key <"$STATE" || true; fi
 if api_ok && [ "$old_key" = "$key" ]; then
     say "podman API service answers on $SOCK (already running, pid $old_pid)"
 else
