@@ -41,6 +41,9 @@ def _unit_pass(ctx: LaneContext, stream: Path, ids: list[str] | None,
 
 def _listed(ctx: LaneContext) -> list[str]:
     """Every test id of the suite, listed without the simulation."""
+    if not (ctx.glance_tree / ".stestr").is_dir():  # `stestr list` needs a repository
+        ctx.runner.run([venv_bin(ctx.glance_venv, "stestr"), "init"], name="stestr-init",
+                       cwd=ctx.glance_tree, timeout=120)
     done = ctx.runner.run([venv_bin(ctx.glance_venv, "stestr"), "--test-path", UNIT_PATH,
                            "--top-dir", "./", "list", *([ctx.filter] if ctx.filter else [])],
                           name="stestr-preflight-list", cwd=ctx.glance_tree, timeout=600,
