@@ -50,11 +50,27 @@ def glance_env(tree: Path, *, extra: tuple[str, ...] = (), local_key: str = "",
 
 
 def keystone_env(*, extra: tuple[str, ...] = (), local_key: str = "",
-                 constraints: Path | None = None) -> EnvSpec:
+                 constraints: Path | None = None, keystone: str | None = None) -> EnvSpec:
+    """Keystone from PyPI, or ``keystone`` (the patched wheel) in its place."""
     return EnvSpec(name="keystone",
-                   requirements=(f"keystone=={KEYSTONE_VERSION}", "PyMySQL", "waitress",
-                                 *extra),
+                   requirements=(keystone or f"keystone=={KEYSTONE_VERSION}", "PyMySQL",
+                                 "waitress", *extra),
                    constraints=constraints or upper_constraints(), local_key=local_key)
+
+
+PATCHED_GLANCE_LIBRARIES = ("glance_store", "oslo.concurrency", "oslo.log")
+
+
+def patched_env_inputs(wheels: dict[str, Path]) -> tuple[tuple[str, ...], str | None]:
+    """From the patch queue's library wheels: Glance's extra requirements, Keystone's wheel.
+
+    The wheels go in the same ``pip install`` as the requirements (a later ``--no-deps``
+    install would be skipped: same version), and their paths carry the series hash, so
+    a changed queue gives new venv keys.
+    """
+    glance_extra = tuple(str(wheels[d]) for d in PATCHED_GLANCE_LIBRARIES if d in wheels)
+    keystone = str(wheels["keystone"]) if "keystone" in wheels else None
+    return glance_extra, keystone
 
 
 def tempest_env(*, constraints: Path | None = None) -> EnvSpec:
