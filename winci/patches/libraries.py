@@ -22,6 +22,7 @@ import tarfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from winci.envs.specs import KEYSTONE_VERSION
 from winci.errors import ConfigError, InfraError, UsageError
 from winci.filelock import FileLock
 from winci.patches.apply import SeriesConflict, apply_series, check_series
@@ -37,7 +38,7 @@ from winci.paths import cache_dir
 from winci.procs import Runner
 
 # Libraries that upper-constraints does not pin: winci pins them itself.
-DEFAULT_PINS = {"keystone": "30.0.0"}
+DEFAULT_PINS = {"keystone": KEYSTONE_VERSION}
 PIP_TIMEOUT = 900.0
 
 
