@@ -96,29 +96,44 @@ def _version_of(path: Path, runner: Runner | None) -> tuple[str, str | None, str
     return version or "0.0.0", ref, sha
 
 
-def fetch_pypi_release(version: str, runner: Runner) -> Path:
-    """Download and unpack ``glance==version`` from PyPI, once (cached)."""
-    root = cache_dir() / "sources"
-    tree = root / f"glance-{version}"
+def fetch_sdist(runner: Runner, dist: str, version: str, root: Path,
+                timeout: float = 900.0) -> Path:
+    """The unpacked sdist of ``dist==version`` from PyPI under ``root``, downloaded once.
+
+    Unpacked into a staging folder and moved into place whole, so a killed download
+    never leaves a half tree that a later run would trust.
+    """
+    norm = re.sub(r"[-_.]+", "_", dist).lower()
+    tree = root / f"{norm}-{version}"
     if (tree / "PKG-INFO").is_file():
         return tree
-    root.mkdir(parents=True, exist_ok=True)
-    dl = root / "downloads"
-    runner.run([sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary", ":all:",
-                "-d", dl, f"glance=={version}"], name="glance-download", timeout=600)
-    candidates = sorted(dl.glob(f"glance-{version}.tar.gz"))
-    if not candidates:
-        raise InfraError(f"pip download of glance=={version} produced no sdist in {dl}")
-    staging = root / f".glance-{version}.unpack-{os.getpid()}"
+    downloads = root / "downloads" / f"{norm}-{version}"
+    downloads.mkdir(parents=True, exist_ok=True)
+    sdists = sorted(downloads.glob("*.tar.gz"))
+    if not sdists:
+        runner.run([sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary",
+                    ":all:", "-d", downloads, f"{dist}=={version}"],
+                   name=f"pip-download-{norm}", timeout=timeout)
+        sdists = sorted(downloads.glob("*.tar.gz"))
+    if not sdists:
+        raise InfraError(f"pip download of {dist}=={version} produced no sdist in {downloads}")
+    staging = root / f".{tree.name}.unpack-{os.getpid()}"
     shutil.rmtree(staging, ignore_errors=True)
-    with tarfile.open(candidates[0]) as tar:
+    with tarfile.open(sdists[0]) as tar:
         tar.extractall(staging, filter="data")
-    inner = staging / f"glance-{version}"
+    tops = [p for p in staging.iterdir() if p.is_dir()]
+    if len(tops) != 1 or not (tops[0] / "PKG-INFO").is_file():
+        raise InfraError(f"{sdists[0]} is not an sdist with one top folder and a PKG-INFO")
     if tree.exists():
         shutil.rmtree(tree)
-    inner.replace(tree)
+    tops[0].replace(tree)
     shutil.rmtree(staging, ignore_errors=True)
     return tree
+
+
+def fetch_pypi_release(version: str, runner: Runner) -> Path:
+    """Download and unpack ``glance==version`` from PyPI, once (cached)."""
+    return fetch_sdist(runner, "glance", version, cache_dir() / "sources")
 
 
 def resolve(glance_src: Path | None, runner: Runner) -> GlanceSource:

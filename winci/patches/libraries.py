@@ -18,7 +18,6 @@ from __future__ import annotations
 import re
 import shutil
 import sys
-import tarfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -36,6 +35,7 @@ from winci.patches.queue import (
 )
 from winci.paths import cache_dir
 from winci.procs import Runner
+from winci.sources import fetch_sdist
 
 # Libraries that upper-constraints does not pin: winci pins them itself.
 DEFAULT_PINS = {"keystone": KEYSTONE_VERSION}
@@ -71,32 +71,7 @@ def patched_root() -> Path:
 
 def pristine_source(runner: Runner, dist: str, version: str) -> Path:
     """The unpacked sdist of ``dist==version`` from PyPI, downloaded once."""
-    root = patched_root() / "sources"
-    tree = root / f"{_norm(dist)}-{version}"
-    if (tree / "PKG-INFO").is_file():
-        return tree
-    downloads = patched_root() / "downloads" / f"{_norm(dist)}-{version}"
-    downloads.mkdir(parents=True, exist_ok=True)
-    sdists = sorted(downloads.glob("*.tar.gz"))
-    if not sdists:
-        runner.run([sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary",
-                    ":all:", "-d", downloads, f"{dist}=={version}"],
-                   name=f"pip-download-{_norm(dist)}", timeout=PIP_TIMEOUT)
-        sdists = sorted(downloads.glob("*.tar.gz"))
-    if not sdists:
-        raise InfraError(f"pip download of {dist}=={version} produced no sdist in {downloads}")
-    staging = root / f".{tree.name}.unpack"
-    shutil.rmtree(staging, ignore_errors=True)
-    with tarfile.open(sdists[0]) as tar:
-        tar.extractall(staging, filter="data")
-    tops = [p for p in staging.iterdir() if p.is_dir()]
-    if len(tops) != 1 or not (tops[0] / "PKG-INFO").is_file():
-        raise InfraError(f"{sdists[0]} is not an sdist with one top folder and a PKG-INFO")
-    if tree.exists():
-        shutil.rmtree(tree)
-    tops[0].replace(tree)
-    shutil.rmtree(staging, ignore_errors=True)
-    return tree
+    return fetch_sdist(runner, dist, version, patched_root() / "sources", timeout=PIP_TIMEOUT)
 
 
 def _build(runner: Runner, series: Series, dist: str, version: str, entry: Path) -> Path:
