@@ -39,6 +39,7 @@ from winci.procs import Runner
 from winci.procs.registry import Registry, reap_stale
 from winci.procs.signals import stop_requests_interrupt
 from winci.sources import GlanceSource, resolve
+from winci.stack.docker_stack import DockerBackend
 from winci.stack.local import LocalStack
 from winci.stack.settings import StackSettings
 from winci.ui import Progress, table
@@ -115,6 +116,9 @@ def validate(opts: RunOptions) -> None:
         validate_glance_tree(opts.glance_src.expanduser().resolve())
     if opts.backend not in ("local", "docker"):
         raise UsageError(f"--backend {opts.backend!r} is not local or docker")
+    if opts.backend == "docker" and "preflight" in opts.lanes:
+        raise UsageError("the preflight lane runs on this host only",
+                         "run it with --backend local")
     if opts.simulate_disabled:
         from winci.simulate import BEHAVIOURS
 
@@ -208,15 +212,6 @@ class Run:
         with phase("patch queue" if self.opts.patches else "patch queue (skipped)"):
             self._apply_patches(runner, tree)
         self._write_manifest(started=True)
-        with phase("glance environment"):
-            genv = ensure_env(glance_env(tree, constraints=self.opts.constraints), runner)
-            if install_into_venv(runner, genv, tree, self.source.version):
-                self.progress.say("  installed the work tree into the venv")
-        kenv = tenv = None
-        if "tempest" in self.opts.lanes:
-            with phase("keystone and tempest environments"):
-                kenv = ensure_env(keystone_env(constraints=self.opts.constraints), runner)
-                tenv = ensure_env(tempest_env(constraints=self.opts.constraints), runner)
         self.private.mkdir(parents=True, exist_ok=True)
         settings = StackSettings(run_id=self.run_id, state_dir=self.private / "stack",
                                  log_dir=self.out_dir / "logs", db=self.opts.db)
@@ -224,7 +219,20 @@ class Run:
             settings.keystone_port = self.opts.keystone_port
         if self.opts.glance_port:
             settings.glance_port = self.opts.glance_port
-        self.stack = LocalStack(settings, runner)
+        genv = kenv = tenv = None
+        if self.opts.backend == "docker":
+            # No host environments: the images have Glance, Keystone and tempest.
+            self.stack = self._docker_stack(runner, settings, tree)
+        else:
+            with phase("glance environment"):
+                genv = ensure_env(glance_env(tree, constraints=self.opts.constraints), runner)
+                if install_into_venv(runner, genv, tree, self.source.version):
+                    self.progress.say("  installed the work tree into the venv")
+            if "tempest" in self.opts.lanes:
+                with phase("keystone and tempest environments"):
+                    kenv = ensure_env(keystone_env(constraints=self.opts.constraints), runner)
+                    tenv = ensure_env(tempest_env(constraints=self.opts.constraints), runner)
+            self.stack = LocalStack(settings, runner)
         needs_db = any(lane in ("functional", "tempest") for lane in self.opts.lanes)
         if needs_db:
             with phase(f"database ({self.stack.resolve_db_mode()})"):
@@ -232,10 +240,16 @@ class Run:
                     self.progress.say(f"  note: {note}")
                 self.stack.ensure_database()
         if "tempest" in self.opts.lanes:
-            assert kenv is not None
             with phase("stack: keystone and glance"):
-                self.stack.up(keystone_venv=kenv, glance_venv=genv, glance_tree=tree,
-                              phase=lambda m: self.progress.say(f"  {m}"))
+                def step(msg: str) -> None:
+                    self.progress.say(f"  {msg}")
+
+                if isinstance(self.stack, DockerBackend):
+                    self.stack.up(glance_tree=tree, phase=step)
+                else:
+                    assert kenv is not None and genv is not None
+                    self.stack.up(keystone_venv=kenv, glance_venv=genv, glance_tree=tree,
+                                  phase=step)
         for lane in self.opts.lanes:
             ctx = LaneContext(
                 name=lane, out_dir=self.out_dir / lane, runner=runner, progress=self.progress,
@@ -243,7 +257,9 @@ class Run:
                 filter=self.opts.filter,
                 timeout=self.opts.lane_timeout or LANE_TIMEOUTS[lane],
                 retry_failures=self.opts.retry_failures, tempest_venv=tenv, stack=self.stack,
-                state_dir=self.private, simulate_disabled=self.opts.simulate_disabled)
+                state_dir=self.private, simulate_disabled=self.opts.simulate_disabled,
+                executor=self.stack.executor(lane) if isinstance(self.stack, DockerBackend)
+                else None)
             with phase(f"lane {lane}"):
                 outcome = lane_runner(lane)(ctx)
             self.outcomes[lane] = outcome
@@ -254,6 +270,29 @@ class Run:
                 f"{s.get('flaky', 0)} flaky, {s.get('skipped', 0)} skipped"
                 + (f" ({outcome.error})" if outcome.error else ""))
         return lock
+
+    def _docker_stack(self, runner: Runner, settings: StackSettings,
+                      tree: Path) -> DockerBackend:
+        """The engine (``DOCKER_HOST``), the images (built, or reused from the engine's
+        layer cache) and the stack of containers that will run this run."""
+        from winci.docker.engine import connect
+        from winci.docker.images import BuildOptions
+        from winci.docker.prepare import build_images
+
+        with self.progress.phase("container engine"):
+            client = connect()
+        with self.progress.phase("images (cached layers are reused)"):
+            options = BuildOptions(work_dir=(cache_dir() / "build").resolve(),
+                                   ca_bundle=_ca_bundle())
+            prepared, built = build_images(client, options, self.opts.glance_src, runner,
+                                           apply_patches=self.opts.patches)
+            images = {spec.name: spec.ref for spec in prepared.plan.images}
+            for b in built:
+                self.progress.say(f"  {b.ref}: {b.duration_s:.0f}s, {len(b.rebuilt)} of "
+                                  f"{len(b.layer_steps)} layers built")
+        self.manifest["images"] = images
+        return DockerBackend(settings, runner, client, images, run_dir=self.out_dir,
+                             shared=[self.private, self.out_dir, tree])
 
     def _apply_patches(self, runner: Runner, tree: Path) -> None:
         info: dict[str, Any] = {"applied": False, "queue_hash": None}
@@ -381,6 +420,16 @@ class Run:
         if kept:
             print("the stack is still up (--keep): see the endpoints above", file=out)
         out.flush()
+
+
+def _ca_bundle() -> Path | None:
+    """The CA bundle pip trusts inside Linux image builds (as ``winci build``)."""
+    for var in ("PIP_CERT", "SSL_CERT_FILE", "REQUESTS_CA_BUNDLE"):
+        value = os.environ.get(var)
+        if value and Path(value).is_file():
+            return Path(value)
+    default = Path("/etc/ssl/certs/ca-certificates.crt")
+    return default if os.name != "nt" and default.is_file() else None
 
 
 def lane_runner(lane: str) -> Callable[[LaneContext], LaneOutcome]:

@@ -1,4 +1,5 @@
-"""``winci down``: remove what a docker-backend run created, and nothing else."""
+"""``winci down``: end a kept run: its containers, volumes and networks (by their labels)
+and its local processes."""
 
 from __future__ import annotations
 
@@ -6,10 +7,11 @@ import argparse
 
 from winci.errors import EXIT_INFRA, EXIT_OK
 
-HELP = "remove the containers, volumes and networks of a run (by their winci labels)"
+HELP = "end a kept run: its labelled containers, volumes and networks, and local processes"
 DESCRIPTION = """\
 Removes only objects labelled org.openstack.winci.run-id: those of --run-id ID, or of
-every run with --all. Images are kept (they are the build cache).
+every run with --all. Images are kept (they are the build cache). Also ends the
+processes and private folders of a local-backend run kept with --keep.
 """
 
 
@@ -20,16 +22,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from winci.docker.cleanup import down
-    from winci.docker.engine import connect
+    from winci.docker.cleanup import down_run
 
-    removed = down(connect(), args.run_id, all_runs=args.all)
+    removed = down_run(args.run_id, all_runs=args.all)
     for kind, names in (("container", removed.containers), ("volume", removed.volumes),
                         ("network", removed.networks)):
         for name in names:
             print(f"removed {kind} {name}")
+    for reaped in removed.local_runs:
+        print(f"ended local run {reaped.run_id}: {len(reaped.processes)} process(es), "
+              f"{len(reaped.paths)} folder(s) removed")
+    if removed.engine_error:
+        print(f"containers not checked: {removed.engine_error}")
     for error in removed.errors:
         print(f"could not remove {error}")
     if not removed.total() and not removed.errors:
-        print("nothing labelled for " + ("any run" if args.all else f"run {args.run_id}"))
+        print("nothing labelled or kept for " + ("any run" if args.all else f"run {args.run_id}"))
     return EXIT_INFRA if removed.errors else EXIT_OK

@@ -294,11 +294,12 @@ class DockerStack:
     def run_task(self, name: str, image: str, command: list[str], *,
                  entrypoint: list[str] | None = None, binds: Mapping[str, str] | None = None,
                  environment: Mapping[str, str] | None = None, user: str | None = None,
-                 workdir: str | None = None, timeout: float = 3600.0) -> tuple[int, Path]:
+                 workdir: str | None = None, timeout: float = 3600.0,
+                 log: Path | None = None) -> tuple[int, Path]:
         """Run a one-shot container (a test lane, e.g. tempest) to completion.
 
         Same network and labels as the services; its output (masked) goes to
-        ``<run_dir>/logs/<name>.log``. Returns (exit code, log path); on timeout the
+        ``<run_dir>/logs/<name>.log`` (or ``log``). Returns (exit code, log path); on timeout the
         container is killed and :class:`InfraError` raised.
         """
         kwargs: dict[str, Any] = {
@@ -321,7 +322,7 @@ class DockerStack:
             container = self.client.containers.run(**kwargs)
         except (docker.errors.APIError, requests.exceptions.RequestException) as exc:
             raise InfraError(f"cannot start {name}: {_explain(exc)}") from exc
-        log = self.run_dir / "logs" / f"{name}.log"
+        log = log or self.run_dir / "logs" / f"{name}.log"
         log.parent.mkdir(parents=True, exist_ok=True)
         try:
             try:

@@ -13,6 +13,7 @@ from typing import Any
 
 from winci import knownfail
 from winci.errors import InfraError, WinciError
+from winci.lanes.executor import LocalExecutor, TestExecutor
 from winci.procs import Runner
 from winci.results import TestCase, parse_stream, write_lane_reports
 from winci.results.stream import FAILING
@@ -29,7 +30,7 @@ class LaneContext:
     runner: Runner
     progress: Progress
     glance_tree: Path
-    glance_venv: Path
+    glance_venv: Path | None          # None: the docker backend (the image has Glance)
     concurrency: int
     filter: str | None = None
     timeout: float = 3600.0
@@ -40,6 +41,12 @@ class LaneContext:
     stack: Any = None
     state_dir: Path | None = None
     simulate_disabled: frozenset[str] = frozenset()
+    # where the test runner runs; None: on this host (the local backend)
+    executor: TestExecutor | None = None
+
+    @property
+    def tests(self) -> TestExecutor:
+        return self.executor or LocalExecutor()
 
 
 @dataclass
@@ -137,10 +144,11 @@ class _Ticker(threading.Thread):
             self.progress.say(f"  {self.label}: {done} tests done, {failed} failed so far")
 
 
-def stestr_pass(ctx: LaneContext, *, stestr: Path, cwd: Path, stream: Path,
+def stestr_pass(ctx: LaneContext, *, stestr: str | os.PathLike[str], cwd: Path, stream: Path,
                 ids: list[str] | None, run_args: list[str], env: dict[str, str],
                 label: str, test_filter: str | None) -> Pass:
-    """``stestr run`` (or a ``--load-list`` retry), then ``stestr last --subunit``."""
+    """``stestr run`` (or a ``--load-list`` retry), then ``stestr last --subunit``,
+    both through the lane's executor (on this host or in a container)."""
     logs = ctx.out_dir / "logs"
     runner = Runner(logs, run_id=ctx.runner.run_id, masker=ctx.runner.masker,
                     registry=ctx.runner.registry)
@@ -160,12 +168,12 @@ def stestr_pass(ctx: LaneContext, *, stestr: Path, cwd: Path, stream: Path,
         ticker = _Ticker(ctx.progress, name, logs / f"{name}.log")
         ticker.start()
         try:
-            done = runner.run(args, name=name, timeout=ctx.timeout, cwd=cwd,
-                              extra_env=merged_env, check=False)
+            done = ctx.tests.run(runner, args, name=name, timeout=ctx.timeout, cwd=cwd,
+                                 extra_env=merged_env)
         finally:
             ticker.stopped.set()
-        last = runner.run([stestr, "last", "--subunit"], name=f"{name}-last", cwd=cwd,
-                          timeout=600, extra_env=merged_env, check=False, stdout_path=stream)
+        last = ctx.tests.run(runner, [stestr, "last", "--subunit"], name=f"{name}-last",
+                             cwd=cwd, timeout=600, extra_env=merged_env, stdout_path=stream)
     if not stream.is_file() or stream.stat().st_size == 0:
         if done.returncode != 0 and ids is None:
             # Nothing ran at all: discovery failed (an import error in the code under

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from winci.lanes.base import LaneContext, Pass, stestr_pass
-from winci.paths import venv_bin
 
 TEST_PATHS = {
     "unit": "./glance/tests/unit",
@@ -29,7 +28,8 @@ def glance_suite(ctx: LaneContext, stream: Path, ids: list[str] | None) -> Pass:
            "OS_STDERR_CAPTURE": "1", "OS_LOG_CAPTURE": "1"}
     if ctx.name == "functional":
         env.update(functional_env(ctx))
-    return stestr_pass(ctx, stestr=venv_bin(ctx.glance_venv, "stestr"), cwd=ctx.glance_tree,
+    return stestr_pass(ctx, stestr=ctx.tests.program(ctx.glance_venv, "stestr"),
+                       cwd=ctx.glance_tree,
                        stream=stream, ids=ids,
                        run_args=["--test-path", test_path, "--top-dir", "./", "run"],
                        env=env, label=f"stestr-{ctx.name}", test_filter=ctx.filter)

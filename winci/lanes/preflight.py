@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from winci import knownfail
-from winci.errors import WinciError
+from winci.errors import InfraError, WinciError
 from winci.lanes.base import LaneContext, LaneOutcome, Pass, stestr_pass
 from winci.paths import venv_bin
 from winci.results import TestCase, write_lane_reports
@@ -30,10 +30,16 @@ from winci.results.stream import FAILING
 UNIT_PATH = "./glance/tests/unit"
 
 
+def _stestr(ctx: LaneContext) -> Path:
+    if ctx.glance_venv is None:
+        raise InfraError("the preflight lane runs on this host", "use --backend local")
+    return venv_bin(ctx.glance_venv, "stestr")
+
+
 def _unit_pass(ctx: LaneContext, stream: Path, ids: list[str] | None,
                extra_env: dict[str, str], label: str) -> Pass:
     env = {"OS_TEST_PATH": UNIT_PATH, "PYTHONHASHSEED": "0", **extra_env}
-    return stestr_pass(ctx, stestr=venv_bin(ctx.glance_venv, "stestr"), cwd=ctx.glance_tree,
+    return stestr_pass(ctx, stestr=_stestr(ctx), cwd=ctx.glance_tree,
                        stream=stream, ids=ids,
                        run_args=["--test-path", UNIT_PATH, "--top-dir", "./", "run"],
                        env=env, label=label, test_filter=ctx.filter)
@@ -42,9 +48,9 @@ def _unit_pass(ctx: LaneContext, stream: Path, ids: list[str] | None,
 def _listed(ctx: LaneContext) -> list[str]:
     """Every test id of the suite, listed without the simulation."""
     if not (ctx.glance_tree / ".stestr").is_dir():  # `stestr list` needs a repository
-        ctx.runner.run([venv_bin(ctx.glance_venv, "stestr"), "init"], name="stestr-init",
+        ctx.runner.run([_stestr(ctx), "init"], name="stestr-init",
                        cwd=ctx.glance_tree, timeout=120)
-    done = ctx.runner.run([venv_bin(ctx.glance_venv, "stestr"), "--test-path", UNIT_PATH,
+    done = ctx.runner.run([_stestr(ctx), "--test-path", UNIT_PATH,
                            "--top-dir", "./", "list", *([ctx.filter] if ctx.filter else [])],
                           name="stestr-preflight-list", cwd=ctx.glance_tree, timeout=600,
                           extra_env={"OS_TEST_PATH": UNIT_PATH})
