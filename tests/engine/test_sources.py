@@ -45,7 +45,7 @@ def test_pep440() -> None:
 
 
 def test_not_a_glance_tree(tmp_path: Path) -> None:
-    with pytest.raises(UsageError, match="missing glance/__init__.py"):
+    with pytest.raises(UsageError, match=r"missing glance/__init__\.py"):
         validate_glance_tree(tmp_path)
 
 
