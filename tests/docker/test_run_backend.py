@@ -98,3 +98,37 @@ def test_kept_docker_run_is_ended_by_winci_down(engine: docker.DockerClient,
     assert leftovers(engine, run_id) == []
     again = _winci("down", "--run-id", run_id, cwd=tmp_path)
     assert "nothing labelled or kept" in again.stdout
+
+
+def test_winci_down_ends_a_kept_local_run_without_an_engine(tmp_path: Path) -> None:
+    """A local-backend run kept with --keep: its registry record lists a live process
+    and a private folder; ``winci down --run-id`` ends and removes both, even when no
+    container engine answers."""
+    from winci.procs import Runner
+    from winci.procs.registry import Registry
+
+    cache = tmp_path / "cache"
+    env = {**os.environ, "WINCI_CACHE_DIR": str(cache),
+           "DOCKER_HOST": f"unix://{tmp_path / 'no-engine.sock'}"}
+    private = tmp_path / "private"
+    private.mkdir()
+    registry = Registry(cache / "state", "kept-local-1")
+    registry.add_path(private)
+    runner = Runner(tmp_path / "logs", run_id="kept-local-1", registry=registry,
+                    detach_services=True)
+    service = runner.start([sys.executable, "-c", "import time; time.sleep(120)"],
+                           name="sleeper", lifetime=None)
+    registry.mark_keep()
+    try:
+        done = subprocess.run([str(WINCI), "down", "--run-id", "kept-local-1"], env=env,
+                              text=True, capture_output=True, timeout=120, check=False)
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert "ended local run kept-local-1: 1 process(es), 1 folder(s) removed" in done.stdout
+        assert "containers not checked: no container engine answers" in done.stdout
+        assert service.wait(timeout=10) != 0  # ended by winci down, not finished
+        assert not private.exists()
+        nothing = subprocess.run([str(WINCI), "down", "--run-id", "kept-local-1"], env=env,
+                                 text=True, capture_output=True, timeout=120, check=False)
+        assert nothing.returncode == 3 and "no container engine answers" in nothing.stderr
+    finally:
+        runner.close()

@@ -24,7 +24,9 @@ Engines that do not run health checks themselves (podman without systemd reports
 
 from __future__ import annotations
 
+import codecs
 import os
+import threading
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -299,7 +301,8 @@ class DockerStack:
         """Run a one-shot container (a test lane, e.g. tempest) to completion.
 
         Same network and labels as the services; its output (masked) goes to
-        ``<run_dir>/logs/<name>.log`` (or ``log``). Returns (exit code, log path); on timeout the
+        ``<run_dir>/logs/<name>.log`` (or ``log``) as it comes, line by line, so progress
+        can be read while it runs. Returns (exit code, log path); on timeout the
         container is killed and :class:`InfraError` raised.
         """
         kwargs: dict[str, Any] = {
@@ -324,6 +327,8 @@ class DockerStack:
             raise InfraError(f"cannot start {name}: {_explain(exc)}") from exc
         log = log or self.run_dir / "logs" / f"{name}.log"
         log.parent.mkdir(parents=True, exist_ok=True)
+        follower = _LogFollower(container, log, self.masker)
+        follower.start()
         try:
             try:
                 result = container.wait(timeout=timeout)
@@ -332,9 +337,13 @@ class DockerStack:
                 raise InfraError(f"{name} did not finish within {timeout:.0f}s and was ended",
                                  f"see {log}") from exc
             finally:
-                raw = container.logs(stdout=True, stderr=True)
-                log.write_text(self.masker.mask(raw.decode("utf-8", "replace")),
-                               encoding="utf-8")
+                follower.join(timeout=30)
+                if not follower.complete:
+                    # The stream broke or lags: the engine's whole log instead.
+                    follower.abandoned = True
+                    raw = container.logs(stdout=True, stderr=True)
+                    log.write_text(self.masker.mask(raw.decode("utf-8", "replace")),
+                                   encoding="utf-8")
         finally:
             container.remove(force=True, v=True)
         return int(result.get("StatusCode", -1)), log
@@ -396,6 +405,37 @@ class DockerStack:
             return "(no logs)"
         text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw)
         return self.masker.mask(" | ".join(text.strip().splitlines()[-lines:])) or "(empty)"
+
+
+class _LogFollower(threading.Thread):
+    """Copies a running container's output to its log file, masked, line by line."""
+
+    def __init__(self, container: Any, log: Path, masker: Masker) -> None:
+        super().__init__(daemon=True, name=f"log-{container.name}")
+        self.container, self.log, self.masker = container, log, masker
+        self.complete = False      # the stream ended with the container
+        self.abandoned = False     # run_task wrote the log itself: stop writing
+
+    def run(self) -> None:
+        decoder = codecs.getincrementaldecoder("utf-8")("replace")
+        pending = ""
+        try:
+            with open(self.log, "w", encoding="utf-8") as out:
+                for chunk in self.container.logs(stdout=True, stderr=True, stream=True,
+                                                 follow=True):
+                    if self.abandoned:
+                        return
+                    pending += decoder.decode(chunk)
+                    *lines, pending = pending.split("\n")
+                    for line in lines:
+                        out.write(self.masker.mask(line) + "\n")
+                    out.flush()
+                pending += decoder.decode(b"", final=True)
+                if pending:
+                    out.write(self.masker.mask(pending))
+            self.complete = not self.abandoned
+        except (docker.errors.APIError, requests.exceptions.RequestException, OSError):
+            self.complete = False
 
 
 def host_user() -> str | None:
