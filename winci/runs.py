@@ -283,7 +283,7 @@ class Run:
             client = connect()
         with self.progress.phase("images (cached layers are reused)"):
             options = BuildOptions(work_dir=(cache_dir() / "build").resolve(),
-                                   ca_bundle=_ca_bundle())
+                                   ca_bundle=_ca_bundle(), images=self._images_needed())
             prepared, built = build_images(client, options, self.opts.glance_src, runner,
                                            apply_patches=self.opts.patches)
             images = {spec.name: spec.ref for spec in prepared.plan.images}
@@ -293,6 +293,15 @@ class Run:
         self.manifest["images"] = images
         return DockerBackend(settings, runner, client, images, run_dir=self.out_dir,
                              shared=[self.private, self.out_dir, tree])
+
+    def _images_needed(self) -> tuple[str, ...]:
+        lanes = set(self.opts.lanes)
+        needed = ["base", "glance"]
+        if lanes & {"functional", "tempest"} and self.opts.db == "mysql":
+            needed.append("mysql")
+        if "tempest" in lanes:
+            needed += ["keystone", "tempest"]
+        return tuple(needed)
 
     def _apply_patches(self, runner: Runner, tree: Path) -> None:
         info: dict[str, Any] = {"applied": False, "queue_hash": None}
