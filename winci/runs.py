@@ -224,13 +224,16 @@ class Run:
             # No host environments: the images have Glance, Keystone and tempest.
             self.stack = self._docker_stack(runner, settings, tree)
         else:
+            glance_extra, keystone_wheel = self._patched_libraries(runner)
             with phase("glance environment"):
-                genv = ensure_env(glance_env(tree, constraints=self.opts.constraints), runner)
+                genv = ensure_env(glance_env(tree, extra=glance_extra,
+                                             constraints=self.opts.constraints), runner)
                 if install_into_venv(runner, genv, tree, self.source.version):
                     self.progress.say("  installed the work tree into the venv")
             if "tempest" in self.opts.lanes:
                 with phase("keystone and tempest environments"):
-                    kenv = ensure_env(keystone_env(constraints=self.opts.constraints), runner)
+                    kenv = ensure_env(keystone_env(constraints=self.opts.constraints,
+                                                   keystone=keystone_wheel), runner)
                     tenv = ensure_env(tempest_env(constraints=self.opts.constraints), runner)
             self.stack = LocalStack(settings, runner)
         needs_db = any(lane in ("functional", "tempest") for lane in self.opts.lanes)
@@ -302,6 +305,20 @@ class Run:
         if "tempest" in lanes:
             needed += ["keystone", "tempest"]
         return tuple(needed)
+
+    def _patched_libraries(self, runner: Runner) -> tuple[tuple[str, ...], str | None]:
+        """The patch queue's library wheels for the venvs (none with --no-patches)."""
+        if not self.opts.patches:
+            return (), None
+        from winci.envs.specs import patched_env_inputs
+        from winci.patches import prepare_patched_libraries
+
+        with self.progress.phase("patched libraries"):
+            wheels = prepare_patched_libraries(
+                runner, self.opts.constraints or upper_constraints())
+            for dist, wheel in sorted(wheels.items()):
+                self.progress.say(f"  {dist}: {Path(wheel).name}")
+        return patched_env_inputs({k: Path(v) for k, v in wheels.items()})
 
     def _apply_patches(self, runner: Runner, tree: Path) -> None:
         info: dict[str, Any] = {"applied": False, "queue_hash": None}
