@@ -37,7 +37,6 @@ from winci.stack.local import LocalStack
 from winci.stack.mariadb import Database, MariaDBServer
 from winci.stack.services import Keystone
 from winci.stack.settings import StackSettings, render
-from winci.stack.webserver import IMAGE_NAME, ImageWebServer, make_qcow2
 
 Phase = Callable[[str], object]
 
@@ -116,15 +115,11 @@ class DockerBackend(LocalStack):
     def up(self, *, keystone_venv: Path | None = None, glance_venv: Path | None = None,
            glance_tree: Path, phase: Phase | None = None) -> None:
         step = phase or (lambda _msg: None)
-        s = self.settings
         self.services_log_dir.mkdir(parents=True, exist_ok=True)
         step("database (mysql container)")
         self.ensure_database()
         step("image web server")
-        image_root = s.service_dir("web")
-        make_qcow2(self.runner, image_root / IMAGE_NAME)
-        self.web = ImageWebServer(image_root, s.web_port, s.log_dir / "image-web-server.log")
-        self.web.start()
+        self.start_web_server()
         step("keystone container")
         self._keystone()
         step("glance container")

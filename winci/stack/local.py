@@ -70,10 +70,7 @@ class LocalStack:
         step("database")
         self.ensure_database()
         step("image web server")
-        image_root = s.service_dir("web")
-        make_qcow2(self.runner, image_root / IMAGE_NAME)
-        self.web = ImageWebServer(image_root, s.web_port, s.log_dir / "image-web-server.log")
-        self.web.start()
+        self.start_web_server()
         step("keystone")
         self.keystone = Keystone(s, self.runner, keystone_venv)
         self.keystone.configure_and_bootstrap()
@@ -84,6 +81,14 @@ class LocalStack:
         self.glance.configure()
         self.glance.migrate()
         self.glance.start()
+
+    def start_web_server(self) -> None:
+        """The loopback server of a small qcow2, for web-download imports (a thread)."""
+        image_root = self.settings.service_dir("web")
+        make_qcow2(self.runner, image_root / IMAGE_NAME)
+        self.web = ImageWebServer(image_root, self.settings.web_port,
+                                  self.settings.log_dir / "image-web-server.log")
+        self.web.start()
 
     def check_alive(self) -> None:
         for svc in (self.keystone, self.glance):
