@@ -43,7 +43,8 @@ Phase = Callable[[str], object]
 # The image each container of the stack (and each lane's test runner) comes from.
 SERVICE_IMAGES = {"mysql": "mysql", "keystone": "keystone", "glance": "glance",
                   "unit": "glance", "functional": "glance", "tempest": "tempest"}
-IMAGE_PYTHON = "/opt/winci/venv/bin/python"
+# A path inside the Linux images (dockerfiles/base), not on the host.
+IMAGE_PYTHON = "/opt/winci/venv/bin/python"  # winci: ignore[WP601]
 
 
 class _ContainerDatabase(MariaDBServer):
