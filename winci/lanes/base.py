@@ -144,6 +144,21 @@ class _Ticker(threading.Thread):
             self.progress.say(f"  {self.label}: {done} tests done, {failed} failed so far")
 
 
+def _prune_old_streams(repo: Path) -> None:
+    """Keep only the newest run's stream in a reused stestr file repository.
+
+    Each run adds its stream (13 MB for the unit lane) as ``<repo>/<n>``; the lane has
+    already saved it, and stestr's timing data (used to schedule workers) is kept.
+    """
+    try:
+        latest = int((repo / "next-stream").read_text(encoding="ascii").strip()) - 1
+    except (OSError, ValueError):
+        return
+    for old in repo.iterdir():
+        if old.name.isdigit() and int(old.name) < latest:
+            old.unlink(missing_ok=True)
+
+
 def stestr_pass(ctx: LaneContext, *, stestr: str | os.PathLike[str], cwd: Path, stream: Path,
                 ids: list[str] | None, run_args: list[str], env: dict[str, str],
                 label: str, test_filter: str | None) -> Pass:
@@ -174,6 +189,7 @@ def stestr_pass(ctx: LaneContext, *, stestr: str | os.PathLike[str], cwd: Path, 
             ticker.stopped.set()
         last = ctx.tests.run(runner, [stestr, "last", "--subunit"], name=f"{name}-last",
                              cwd=cwd, timeout=600, extra_env=merged_env, stdout_path=stream)
+        _prune_old_streams(cwd / ".stestr")
     if not stream.is_file() or stream.stat().st_size == 0:
         if done.returncode != 0 and ids is None:
             # Nothing ran at all: discovery failed (an import error in the code under
