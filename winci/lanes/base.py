@@ -161,9 +161,12 @@ def _prune_old_streams(repo: Path) -> None:
 
 def stestr_pass(ctx: LaneContext, *, stestr: str | os.PathLike[str], cwd: Path, stream: Path,
                 ids: list[str] | None, run_args: list[str], env: dict[str, str],
-                label: str, test_filter: str | None) -> Pass:
+                label: str, test_filter: str | None, isolated: bool = True) -> Pass:
     """``stestr run`` (or a ``--load-list`` retry), then ``stestr last --subunit``,
-    both through the lane's executor (on this host or in a container)."""
+    both through the lane's executor (on this host or in a container).
+
+    A ``--load-list`` run of ``ids`` is serial (``isolated``, for the flaky retry) unless
+    told otherwise (the preflight lane's plain re-run of many tests)."""
     logs = ctx.out_dir / "logs"
     runner = Runner(logs, run_id=ctx.runner.run_id, masker=ctx.runner.masker,
                     registry=ctx.runner.registry)
@@ -173,7 +176,8 @@ def stestr_pass(ctx: LaneContext, *, stestr: str | os.PathLike[str], cwd: Path, 
         if ids is not None:
             load_list = ctx.out_dir / "retry-list.txt"
             load_list.write_text("\n".join(ids) + "\n", encoding="utf-8")
-            args += ["--concurrency", "1", "--load-list", load_list]
+            workers = 1 if isolated else ctx.concurrency
+            args += ["--concurrency", str(workers), "--load-list", load_list]
             name = f"{label}-retry"
         else:
             args += ["--concurrency", str(ctx.concurrency)]

@@ -37,12 +37,12 @@ def _stestr(ctx: LaneContext) -> Path:
 
 
 def _unit_pass(ctx: LaneContext, stream: Path, ids: list[str] | None,
-               extra_env: dict[str, str], label: str) -> Pass:
+               extra_env: dict[str, str], label: str, isolated: bool = True) -> Pass:
     env = {"OS_TEST_PATH": UNIT_PATH, "PYTHONHASHSEED": "0", **extra_env}
     return stestr_pass(ctx, stestr=_stestr(ctx), cwd=ctx.glance_tree,
                        stream=stream, ids=ids,
                        run_args=["--test-path", UNIT_PATH, "--top-dir", "./", "run"],
-                       env=env, label=label, test_filter=ctx.filter)
+                       env=env, label=label, test_filter=ctx.filter, isolated=isolated)
 
 
 def _listed(ctx: LaneContext) -> list[str]:
@@ -95,7 +95,7 @@ def run_preflight(ctx: LaneContext) -> LaneOutcome:
             ctx.progress.say(f"  preflight: re-running {len(to_check)} failed test(s) "
                              "without the simulation")
             plain = _unit_pass(ctx, ctx.out_dir / "without-simulation.subunit", to_check, {},
-                               "stestr-preflight-plain")
+                               "stestr-preflight-plain", isolated=False)
             plain_ok = {c.test_id for c in plain.cases if c.status in ("success", "xfail")}
     except WinciError as exc:
         return LaneOutcome(ctx.name, "ERROR", {}, time.monotonic() - started, error=str(exc))
