@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import random
 import socket
+import threading
 import time
 from collections.abc import Callable
 
@@ -11,11 +14,61 @@ from winci.errors import InfraError, UsageError
 LOOPBACK = "127.0.0.1"
 
 
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+# Ports winci hands out come from below the operating systems' ephemeral ranges (Linux
+# 32768-60999, Windows 49152-65535): a port the kernel picks for bind(0) or for an
+# outgoing connection (Keystone to MySQL, pip, podman...) cannot then take the port a
+# service of the stack is about to listen on between the pick and the start.
+PORT_RANGE_VAR = "WINCI_PORT_RANGE"
+DEFAULT_PORT_RANGE = (20000, 32000)
+_ATTEMPTS = 500
+
+_given: set[int] = set()
+_given_lock = threading.Lock()
+
+
+def port_range() -> tuple[int, int]:
+    """The range winci picks service ports from (``WINCI_PORT_RANGE=LOW-HIGH``)."""
+    raw = os.environ.get(PORT_RANGE_VAR, "").strip()
+    if not raw:
+        return DEFAULT_PORT_RANGE
+    low_s, sep, high_s = raw.partition("-")
+    try:
+        low, high = int(low_s), int(high_s)
+    except ValueError:
+        low = high = -1
+    if not sep or not 1024 <= low < high <= 65535:
+        raise UsageError(f"{PORT_RANGE_VAR}={raw!r} is not a port range",
+                         "write it as LOW-HIGH with 1024 <= LOW < HIGH <= 65535, e.g. 20000-32000")
+    return low, high
+
+
+def _bindable(port: int) -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind((LOOPBACK, 0))
-        return int(s.getsockname()[1])
+        try:
+            s.bind((LOOPBACK, port))
+        except OSError:  # in use, or reserved (Windows' excluded port ranges)
+            return False
+    return not port_in_use(port)
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now.
+
+    Never the same port twice in one process, so the services of a stack get distinct
+    ports, and taken from :func:`port_range`, outside the ephemeral range.
+    """
+    low, high = port_range()
+    rng = random.SystemRandom()
+    for _ in range(_ATTEMPTS):
+        port = rng.randint(low, high)
+        with _given_lock:
+            if port in _given:
+                continue
+            if _bindable(port):
+                _given.add(port)
+                return port
+    raise InfraError(f"no free TCP port on {LOOPBACK} in {low}-{high} after {_ATTEMPTS} tries",
+                     f"free some ports or set {PORT_RANGE_VAR}=LOW-HIGH to a quieter range")
 
 
 def port_in_use(port: int, host: str = LOOPBACK) -> bool:

@@ -192,7 +192,8 @@ class DockerStack:
             raise UsageError(f"{spec.name} is already running in this stack")
         if port_in_use(spec.port):
             raise InfraError(f"port {spec.port} for {spec.name} is already in use on {LOOPBACK}",
-                             "choose another port (winci.netutil.free_port)")
+                             "another program took it after winci picked it; run again, or set "
+                             "WINCI_PORT_RANGE=LOW-HIGH to a range nothing else uses")
         kwargs: dict[str, Any] = {
             "image": spec.image,
             "command": spec.command or self.default_command(spec),
