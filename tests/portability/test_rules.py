@@ -318,6 +318,18 @@ def test_suppression_on_the_last_line_of_a_multiline_call() -> None:
     assert rules_in(src) == ["WP401"]
 
 
+
+def test_keyword_finding_suppressed_on_any_line_of_its_call() -> None:
+    call = ("from oslo_concurrency import processutils\n"
+            "processutils.execute(\n    'qemu-img', 'info',{first}\n"
+            "    prlimit=LIMITS,\n    log_errors=True){last}\n")
+    mark = "  # winci: ignore[WP506]"
+    assert rules_in(call.format(first="", last="")) == ["WP506"]
+    assert rules_in(call.format(first=mark, last="")) == []
+    assert rules_in(call.format(first="", last=mark)) == []
+    # the mark counts within the call only
+    assert rules_in(call.format(first="", last="") + "x = 1" + mark + "\n") == ["WP506"]
+
 def test_feature_check_on_an_unrelated_module_is_not_a_guard() -> None:
     src = "import os, requests\nif hasattr(requests, 'Session'):\n    os.fork()\n"
     assert rules_in(src) == ["WP101"]

@@ -262,7 +262,8 @@ class Checker(ast.NodeVisitor):
         self.source = source
         self.enabled = enabled
         self.findings: list[Finding] = []
-        self.spans: dict[int, int] = {}  # id(finding) -> last line of its node
+        # id(finding) -> first and last line where a suppression comment counts
+        self.spans: dict[int, tuple[int, int]] = {}
         self.imports: dict[str, str] = {}
         self.consts: dict[str, guards.Implication] = {}
         self.platform_guard = 0
@@ -281,8 +282,8 @@ class Checker(ast.NodeVisitor):
         unique: dict[tuple[str, int, int], Finding] = {}
         for f in self.findings:
             # the comment may sit on any line of the reported construct (its last, often)
-            last = self.spans.get(id(f), f.line)
-            if not any(f.rule in sup.get(n, ()) for n in range(f.line, last + 1)):
+            first, last = self.spans.get(id(f), (f.line, f.line))
+            if not any(f.rule in sup.get(n, ()) for n in range(first, last + 1)):
                 unique.setdefault((f.rule, f.line, f.col), f)
         return list(unique.values())
 
@@ -324,7 +325,9 @@ class Checker(ast.NodeVisitor):
 
     # -- reporting ------------------------------------------------------------------
     def report(self, rule: str, node: ast.AST, detail: str, fix: str | None = None,
-               kind: str = "any") -> None:
+               kind: str = "any", span: ast.AST | None = None) -> None:
+        """Record a finding at ``node``; a suppression comment may sit on any line of
+        ``span`` (default: ``node``), e.g. of the whole call for a keyword argument."""
         if rule not in self.enabled or self.platform_guard:
             return
         if kind == "import" and self.import_guard:
@@ -338,7 +341,9 @@ class Checker(ast.NodeVisitor):
             message=f"{detail}: {spec.title}", fix=fix or spec.fix,
         )
         self.findings.append(finding)
-        self.spans[id(finding)] = getattr(node, "end_lineno", None) or finding.line
+        around = span or node
+        self.spans[id(finding)] = (getattr(around, "lineno", None) or finding.line,
+                                   getattr(around, "end_lineno", None) or finding.line)
 
     # -- traversal with guards --------------------------------------------------------
     def generic_visit(self, node: ast.AST) -> None:
@@ -786,15 +791,16 @@ class Checker(ast.NodeVisitor):
             if isinstance(val, ast.IfExp) and self._implies(val.test) != guards.UNKNOWN:
                 continue  # chosen by a platform test: `x if os.name != 'nt' else None`
             if kw.arg == POPEN_PREEXEC:
-                self.report("WP501", kw.value, f"{name}(preexec_fn=...)")
+                self.report("WP501", kw.value, f"{name}(preexec_fn=...)", span=node)
             elif kw.arg == POPEN_PASS_FDS:
-                self.report("WP503", kw.value, f"{name}(pass_fds=...)")
+                self.report("WP503", kw.value, f"{name}(pass_fds=...)", span=node)
             elif kw.arg in POPEN_SESSION_ARGS:
-                self.report("WP502", kw.value, f"{name}({kw.arg}=...)")
+                self.report("WP502", kw.value, f"{name}({kw.arg}=...)", span=node)
             elif kw.arg == "prlimit" and name.startswith("oslo_concurrency"):
-                self.report("WP506", kw.value, f"{name}(prlimit=...)")
+                self.report("WP506", kw.value, f"{name}(prlimit=...)", span=node)
             elif kw.arg == "shell" and isinstance(val, ast.Constant) and val.value is True:
-                self.report("WP504", kw.value, f"{name}(shell=True) runs cmd.exe on Windows")
+                self.report("WP504", kw.value, f"{name}(shell=True) runs cmd.exe on Windows",
+                            span=node)
         if not node.args:
             return
         first = node.args[0]
