@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -66,4 +67,15 @@ def test_shipped_queue_is_well_formed() -> None:
             body = text.split("\n\n", 1)[1].split("\n---\n", 1)[0]
             assert "Windows" in patch.subject and len(body.split()) > 20, patch.name
             assert "\r\n" not in text, f"{patch.name} has CRLF line ends"
+            touched = re.findall(r"^diff --git a/(\S+) b/", text, flags=re.MULTILINE)
+            assert touched, patch.name
+            junk = [t for t in touched if _is_run_debris(t)]
+            assert not junk, f"{patch.name} carries files a test run left behind: {junk}"
     assert (patches_root() / ".gitattributes").is_file()
+
+
+def _is_run_debris(path: str) -> bool:
+    """Files a local test run leaves in a scratch tree, never part of a change."""
+    parts = path.split("/")
+    return (any(p in {".stestr", "__pycache__", ".tox", ".venv"} for p in parts)
+            or path.endswith((".pyc", ".log")))
