@@ -375,6 +375,9 @@ class Run:
         m.setdefault("started", datetime.now(UTC).isoformat(timespec="seconds"))
         if not started:
             m["finished"] = datetime.now(UTC).isoformat(timespec="seconds")
+            # where the time went: each phase, and the run from winci's start-up on
+            m["timings"] = {"phases_s": dict(self.progress.timings),
+                            "elapsed_s": self.progress.elapsed()}
         if self.source is not None:
             m["glance"] = self.source.as_dict() | {"source": self.source.kind,
                                                    "change": self.opts.zuul.get("change"),

@@ -15,6 +15,7 @@ class Progress:
     def __init__(self, stream: TextIO | None = None) -> None:
         self.stream = stream or sys.stdout
         self.t0 = time.monotonic()
+        self.timings: dict[str, float] = {}  # phase -> seconds, in the order they ran
 
     def _clock(self) -> str:
         secs = int(time.monotonic() - self.t0)
@@ -30,9 +31,14 @@ class Progress:
         try:
             yield
         except BaseException:
+            self.timings[name] = round(time.monotonic() - start, 3)
             self.say(f"{name}: failed after {time.monotonic() - start:.1f}s")
             raise
+        self.timings[name] = round(time.monotonic() - start, 3)
         self.say(f"{name}: done in {time.monotonic() - start:.1f}s")
+
+    def elapsed(self) -> float:
+        return round(time.monotonic() - self.t0, 3)
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:

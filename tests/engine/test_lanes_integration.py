@@ -56,6 +56,10 @@ def test_tempest_image_tests_against_the_real_stack(tmp_path: Path) -> None:
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["pins"]["keystone"] == "30.0.0"
     assert manifest["glance"]["version"] == "33.0.0"
+    phases = manifest["timings"]["phases_s"]
+    assert list(phases)[:2] == ["glance source", "work tree"]
+    assert phases["lane tempest"] > 0
+    assert manifest["timings"]["elapsed_s"] >= sum(phases.values()) - 0.5
     # config files are published with the passwords masked
     glance_conf = (out / "config" / "glance" / "glance-api.conf").read_text()
     assert "password = ********" in glance_conf
