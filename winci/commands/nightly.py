@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import argparse
-import os
-from pathlib import Path
+
+from winci.commands import _options as options
 
 HELP = "nightly run: lanes against Glance master, history, trends and regressions (HTML)"
 DESCRIPTION = """\
@@ -30,31 +30,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="lanes to run (default: unit functional tempest; with "
                              "--report-only: every lane of the nightly runs)")
     src = parser.add_mutually_exclusive_group()
-    src.add_argument("--glance-src", type=Path, metavar="PATH",
-                     help="a Glance tree or checkout to test instead of master")
+    options.glance_src(src, "a Glance tree or checkout to test instead of master")
     src.add_argument("--glance-ref", metavar="REF",
                      help="branch or tag of Glance's git to test (default: master when "
                           "reachable, else the PyPI release); an error when unreachable")
     parser.add_argument("--nights", type=int, default=14, metavar="N",
                         help="how many nightlies the trends and regressions look at "
                              "(default: 14)")
-    parser.add_argument("--history-url", metavar="URL",
-                        default=os.environ.get("WINCI_HISTORY_URL"),
-                        help="SQLAlchemy URL of the history (default: $WINCI_HISTORY_URL, "
-                             "else the SQLite file in the cache)")
-    parser.add_argument("--out", type=Path, metavar="DIR",
-                        help="run folder (default: winci-results/<run-id>); with "
-                             "--report-only the report's folder")
+    options.history_url(parser)
+    options.out(parser, "winci-results/<run-id>; with --report-only the report's folder")
     parser.add_argument("--report-only", action="store_true",
                         help="no run: write the report from the history")
-    parser.add_argument("--concurrency", type=int, metavar="N",
-                        help="test workers per lane (default: CPU count)")
-    parser.add_argument("--filter", metavar="REGEX",
-                        help="run only the tests whose id matches REGEX")
-    parser.add_argument("--db", choices=("mysql", "sqlite"), default="mysql",
-                        help="database of the stack (default: mysql)")
-    parser.add_argument("--no-patches", dest="patches", action="store_false",
-                        help="run upstream as it is, without the Windows patch queue")
+    options.concurrency(parser)
+    options.test_filter(parser)
+    options.database(parser)
+    options.no_patches(parser)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
+
+from winci.commands import _options as options
 
 HELP = "re-run a Zuul build's failed tests here, N times: real failure or flaky?"
 DESCRIPTION = """\
@@ -31,17 +32,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="a Zuul build's log URL, or a downloaded log folder")
     parser.add_argument("--repeat", type=int, default=3, metavar="N",
                         help="how many times to run the failed tests (default: 3)")
-    parser.add_argument("--glance-src", type=Path, metavar="PATH",
-                        help="the Glance tree to test (needed when the build tested a "
-                             "change's tree rather than a PyPI release)")
+    options.glance_src(parser, "the Glance tree to test (needed when the build tested a "
+                               "change's tree rather than a PyPI release)")
     parser.add_argument("--lane", metavar="LANE",
                         help="only this lane (default: every lane with failures)")
-    parser.add_argument("--out", type=Path, metavar="DIR",
-                        help="results folder (default: winci-results/reproduce-<time>)")
+    options.out(parser, "winci-results/reproduce-<time>")
     parser.add_argument("--include-flaky", action="store_true",
                         help="also re-run the tests the build found flaky")
-    parser.add_argument("--concurrency", type=int, metavar="N",
-                        help="test workers per repeat (default: CPU count)")
+    options.concurrency(parser, per="repeat")
 
 
 def run(args: argparse.Namespace) -> int:

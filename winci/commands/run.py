@@ -6,6 +6,7 @@ import argparse
 import os
 from pathlib import Path
 
+from winci.commands import _options as options
 from winci.lanes.base import DEFAULT_LANES, LANES
 from winci.runs import RunOptions, execute
 
@@ -30,23 +31,14 @@ ZUUL_ENV = ("change", "patchset", "project", "branch", "pipeline", "build", "log
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("lanes", nargs="*", metavar="LANE",
                         help=f"lanes to run: {', '.join(LANES)}")
-    parser.add_argument("--glance-src", type=Path, metavar="PATH",
-                        help="a Glance source tree or git checkout (default: Glance 33.0.0 "
-                             "from PyPI, unpacked and cached)")
-    parser.add_argument("--out", type=Path, metavar="DIR",
-                        help="results folder (default: winci-results/<run-id>)")
-    parser.add_argument("--concurrency", type=int, default=max(1, min(os.cpu_count() or 2, 8)),
-                        metavar="N", help="test workers per lane (default: CPU count)")
-    parser.add_argument("--filter", metavar="REGEX",
-                        help="run only the tests whose id matches REGEX")
-    parser.add_argument("--db", choices=("mysql", "sqlite"), default="mysql",
-                        help="mysql: a private MariaDB/MySQL server winci starts (default); "
-                             "sqlite: the embedded fallback, used anyway when no server "
-                             "binary exists")
+    options.glance_src(parser)
+    options.out(parser)
+    options.concurrency(parser, default=options.DEFAULT_CONCURRENCY)
+    options.test_filter(parser)
+    options.database(parser)
     parser.add_argument("--keep", action="store_true",
                         help="leave the stack up; print its endpoints and credentials file")
-    parser.add_argument("--no-patches", dest="patches", action="store_false",
-                        help="run upstream as it is, without the Windows patch queue")
+    options.no_patches(parser)
     parser.add_argument("--backend", choices=("local", "docker"), default="local",
                         help="local: processes on this host (default); docker: containers")
     parser.add_argument("--no-retry", dest="retry_failures", action="store_false",
@@ -66,10 +58,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "subprocess, connect-any)")
     parser.add_argument("--no-history", dest="history", action="store_false",
                         help="do not store the run in the history database")
-    parser.add_argument("--history-url", metavar="URL",
-                        default=os.environ.get("WINCI_HISTORY_URL"),
-                        help="SQLAlchemy URL of the history database (default: a SQLite "
-                             "file in the cache)")
+    options.history_url(parser)
     for key in ZUUL_ENV:
         parser.add_argument(f"--zuul-{key.replace('_', '-')}", dest=f"zuul_{key}",
                             default=os.environ.get(f"WINCI_ZUUL_{key.upper()}"),
