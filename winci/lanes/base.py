@@ -157,7 +157,8 @@ def _save_latest_stream(repo: Path, stream: Path) -> bool:
     from stestr.repository import file as stestr_file
 
     try:
-        latest = stestr_file.RepositoryFactory().open(str(repo)).get_latest_run()
+        # open() takes the folder that holds the repository (it adds .stestr)
+        latest = stestr_file.RepositoryFactory().open(str(repo.parent)).get_latest_run()
         data = latest.get_subunit_stream()
         stream.parent.mkdir(parents=True, exist_ok=True)
         with stream.open("wb") as out:
