@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from winci.history.views import Key, RunView, from_run_dir
+from winci.lanes.base import LISTED_FILE
 from winci.runs import RunOptions, RunResult, execute
 from winci.ui import Progress, table
 
@@ -33,15 +34,27 @@ class LaneDiff:
         return not self.newly_failing and not self.newly_skipped
 
 
-def diff_views(upstream: RunView, patched: RunView, lanes: list[str]) -> list[LaneDiff]:
-    """Compare two runs' tests lane by lane (known failures and flaky tests excused)."""
+Listing = dict[str, set[str]]  # lane -> every test id the suite has (LISTED_FILE)
+
+
+def diff_views(upstream: RunView, patched: RunView, lanes: list[str],
+               listed: tuple[Listing, Listing] | None = None) -> list[LaneDiff]:
+    """Compare two runs' tests lane by lane (known failures and flaky tests excused).
+
+    ``listed`` gives, per side, the suite as the lane listed it before running, for
+    lanes whose stream can lack tests that never loaded (preflight): the totals and
+    the tests added by the queue are then counted on the listing, not on the stream.
+    """
+    up_listed, pa_listed = listed or ({}, {})
     out = []
     for lane in lanes:
         up: dict[str, Any] = {k[1]: v for k, v in upstream.tests.items() if k[0] == lane}
         pa: dict[str, Any] = {k[1]: v for k, v in patched.tests.items() if k[0] == lane}
-        d = LaneDiff(lane, len(up), len(pa))
-        d.added = sorted(pa.keys() - up.keys())
-        d.removed = sorted(up.keys() - pa.keys())
+        up_ids = up.keys() | up_listed.get(lane, set())
+        pa_ids = pa.keys() | pa_listed.get(lane, set())
+        d = LaneDiff(lane, len(up_ids), len(pa_ids))
+        d.added = sorted(pa_ids - up_ids)
+        d.removed = sorted(up_ids - pa_ids)
         for test, new in sorted(pa.items()):
             old = up.get(test)
             if new.failing and (old is None or not old.failing):
@@ -49,6 +62,15 @@ def diff_views(upstream: RunView, patched: RunView, lanes: list[str]) -> list[La
             elif new.status == "skip" and old is not None and old.status != "skip":
                 d.newly_skipped.append(test)
         out.append(d)
+    return out
+
+
+def read_listed(run_dir: Path) -> Listing:
+    """The listings lanes wrote in a run folder (``<lane>/listed.txt``)."""
+    out: Listing = {}
+    for path in sorted(run_dir.glob(f"*/{LISTED_FILE}")):
+        out[path.parent.name] = {line.strip() for line in
+                                 path.read_text(encoding="utf-8").splitlines() if line.strip()}
     return out
 
 
@@ -103,6 +125,7 @@ def queue_diff(opts: RunOptions, out: Path, progress: Progress | None = None) ->
               f"patched {patched.verdict})")
         return 3
     diffs = diff_views(from_run_dir(upstream.out_dir), from_run_dir(patched.out_dir),
-                       list(opts.lanes))
+                       list(opts.lanes),
+                       listed=(read_listed(upstream.out_dir), read_listed(patched.out_dir)))
     print(report(diffs, upstream, patched, out))
     return 0 if all(d.clean for d in diffs) else 1

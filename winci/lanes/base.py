@@ -243,5 +243,9 @@ def stestr_pass(ctx: LaneContext, *, stestr: str | os.PathLike[str], cwd: Path, 
     return Pass(stream, done.returncode, parse_stream(stream))
 
 
+# A lane whose stream can lack tests (modules that never loaded) writes the suite as it
+# listed it before running, one id a line, here in its folder.
+LISTED_FILE = "listed.txt"
+
 LANES = ("unit", "functional", "tempest", "preflight")
 DEFAULT_LANES = ("unit", "functional", "tempest")

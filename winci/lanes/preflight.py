@@ -22,7 +22,7 @@ from typing import Any
 
 from winci import knownfail
 from winci.errors import InfraError, WinciError
-from winci.lanes.base import LaneContext, LaneOutcome, Pass, stestr_pass
+from winci.lanes.base import LISTED_FILE, LaneContext, LaneOutcome, Pass, stestr_pass
 from winci.paths import venv_bin
 from winci.results import TestCase, write_lane_reports
 from winci.results.stream import FAILING
@@ -72,6 +72,8 @@ def run_preflight(ctx: LaneContext) -> LaneOutcome:
     record_dir = ctx.out_dir / "simulation-trips"
     try:
         listed = _listed(ctx)
+        (ctx.out_dir / LISTED_FILE).write_text("".join(f"{t}\n" for t in listed),
+                                               encoding="utf-8")
         env = simulate.lane_env(record_dir, disabled=ctx.simulate_disabled,
                                 scope=[ctx.glance_tree])
         simulated = _unit_pass(ctx, ctx.out_dir / "results.subunit", None, env,
