@@ -43,7 +43,7 @@ from winci.stack.docker_stack import DockerBackend
 from winci.stack.local import LocalStack
 from winci.stack.settings import StackSettings
 from winci.ui import Progress, table
-from winci.workspace import install_into_venv, sync, work_tree_for
+from winci.workspace import install_into_venv, record_patched, still_patched, sync, work_tree_for
 
 LANE_TIMEOUTS = {"unit": 1800.0, "functional": 3600.0, "tempest": 2400.0, "preflight": 2400.0}
 
@@ -206,11 +206,14 @@ class Run:
             self.progress.say(f"  Glance {self.source.version} ({self.source.kind}: "
                               f"{self.source.path})")
         tree, lock = work_tree_for(self.source, self.opts.patches, self.private)
+        queue = self._glance_queue()
+        keep = (still_patched(tree, self.source.path, queue[0])
+                if self.opts.patches and queue else None)
         with phase("work tree"):
-            copied = sync(self.source, tree)
+            copied = sync(self.source, tree, keep=keep or ())
             self.progress.say(f"  {tree} ({copied} file(s) updated)")
         with phase("patch queue" if self.opts.patches else "patch queue (skipped)"):
-            self._apply_patches(runner, tree)
+            self._apply_patches(runner, tree, queue, already=keep is not None)
         self._write_manifest(started=True)
         self.private.mkdir(parents=True, exist_ok=True)
         settings = StackSettings(run_id=self.run_id, state_dir=self.private / "stack",
@@ -320,17 +323,32 @@ class Run:
                 self.progress.say(f"  {dist}: {Path(wheel).name}")
         return patched_env_inputs({k: Path(v) for k, v in wheels.items()})
 
-    def _apply_patches(self, runner: Runner, tree: Path) -> None:
-        info: dict[str, Any] = {"applied": False, "queue_hash": None}
+    def _glance_queue(self) -> tuple[str, list[str]] | None:
+        """The queue's hash and the files its Glance series changes; None: no queue."""
         try:
-            from winci.patches import apply_glance, load_queue, queue_hash
+            from winci.patches import GLANCE, load_queue, queue_hash
         except ImportError:  # the queue is optional
-            self.manifest["patches"] = info
-            return
+            return None
         queue = load_queue()
-        info["queue_hash"] = queue_hash(queue) if queue else None
+        if not queue:
+            return None
+        files = [f for series in queue if series.project == GLANCE
+                 for patch in series.patches for f in patch.files]
+        return queue_hash(queue), files
+
+    def _apply_patches(self, runner: Runner, tree: Path,
+                       queue: tuple[str, list[str]] | None, *, already: bool) -> None:
+        info: dict[str, Any] = {"applied": False, "queue_hash": queue[0] if queue else None}
         if self.opts.patches and queue:
-            apply_glance(runner, tree)
+            assert self.source is not None
+            if already:
+                self.progress.say("  already applied to this work tree (nothing changed "
+                                  "since)")
+            else:
+                from winci.patches import apply_glance
+
+                apply_glance(runner, tree)
+                record_patched(tree, self.source.path, queue[0], queue[1])
             info["applied"] = True
         self.manifest["patches"] = info
 

@@ -13,6 +13,7 @@ import re
 import shutil
 import sys
 import tarfile
+from collections.abc import Collection
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -147,11 +148,12 @@ def resolve(glance_src: Path | None, runner: Runner) -> GlanceSource:
     return GlanceSource("git" if (path / ".git").exists() else "path", path, version, ref, sha)
 
 
-def sync_tree(src: Path, dest: Path) -> int:
+def sync_tree(src: Path, dest: Path, keep: Collection[str] = ()) -> int:
     """Make ``dest`` a copy of ``src`` (without VCS and build clutter); returns files copied.
 
     Files whose size and mtime already match are left alone, so a re-run copies only
-    what changed, and files gone from ``src`` are removed from ``dest``.
+    what changed, and files gone from ``src`` are removed from ``dest``. Files named in
+    ``keep`` (paths relative to ``dest``, with ``/``) are neither copied nor removed.
     """
     copied = 0
     wanted: set[Path] = set()
@@ -164,6 +166,8 @@ def sync_tree(src: Path, dest: Path) -> int:
                 continue
             rel = rel_root / name
             wanted.add(rel)
+            if rel.as_posix() in keep:
+                continue
             s, d = src / rel, dest / rel
             st = s.stat()
             try:
@@ -179,6 +183,7 @@ def sync_tree(src: Path, dest: Path) -> int:
         rel_root = Path(root).relative_to(dest)
         for name in files:
             rel = rel_root / name
-            if rel not in wanted and not name.endswith((".pyc", ".pyo")):
+            if (rel not in wanted and not name.endswith((".pyc", ".pyo"))
+                    and rel.as_posix() not in keep):
                 (dest / rel).unlink()
     return copied

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Collection, Iterable
 from pathlib import Path
+from typing import Any
 
 from winci.envs.builder import pip_install
 from winci.errors import InfraError
@@ -33,8 +35,48 @@ def work_tree_for(source: GlanceSource, patched: bool, fallback: Path) -> tuple[
         return fallback / "glance", private
 
 
-def sync(source: GlanceSource, tree: Path) -> int:
-    return sync_tree(source.path, tree)
+def sync(source: GlanceSource, tree: Path, keep: Collection[str] = ()) -> int:
+    return sync_tree(source.path, tree, keep=keep)
+
+
+# What the last application of the patch queue left in a work tree. While the queue,
+# the source files it patched and the patched files themselves are unchanged, the
+# next run keeps them as they are instead of restoring and patching them again (which
+# would also make Python recompile every patched module in every test worker).
+PATCHED_STAMP = ".winci-patched.json"
+
+
+def _stat(path: Path) -> list[int] | None:
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        return None
+    return [st.st_size, st.st_mtime_ns]
+
+
+def record_patched(tree: Path, source_root: Path, queue_id: str, files: Iterable[str]) -> None:
+    """Note, after the queue applied, what it changed (``files``: relative, with ``/``)."""
+    entries = {rel: {"tree": _stat(tree / rel), "source": _stat(source_root / rel)}
+               for rel in sorted(set(files))}
+    stamp = {"queue": queue_id, "source": str(source_root), "files": entries}
+    (tree / PATCHED_STAMP).write_text(json.dumps(stamp, indent=1), encoding="utf-8")
+
+
+def still_patched(tree: Path, source_root: Path, queue_id: str) -> set[str] | None:
+    """The files to keep when ``tree`` holds exactly what the last application of the
+    same queue to the same source left; None when anything differs (apply again)."""
+    try:
+        stamp = json.loads((tree / PATCHED_STAMP).read_text(encoding="utf-8"))
+        files: dict[str, dict[str, Any]] = stamp["files"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    if stamp.get("queue") != queue_id or stamp.get("source") != str(source_root):
+        return None
+    for rel, seen in files.items():
+        if (_stat(tree / rel) != seen.get("tree")
+                or _stat(source_root / rel) != seen.get("source")):
+            return None
+    return {*files, PATCHED_STAMP}
 
 
 def install_into_venv(runner: Runner, venv: Path, tree: Path, version: str) -> bool:
