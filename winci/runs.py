@@ -33,7 +33,7 @@ from winci.envs.specs import (
 from winci.errors import EXIT_FAILURES, EXIT_INFRA, EXIT_OK, PatchConflict, UsageError, WinciError
 from winci.lanes.base import DEFAULT_LANES, LANES, LaneBody, LaneContext, LaneOutcome, run_lane
 from winci.masking import GLOBAL_MASKER
-from winci.netutil import require_free
+from winci.netutil import port_range, require_free
 from winci.paths import cache_dir, state_dir
 from winci.procs import Runner
 from winci.procs.registry import Registry, reap_stale
@@ -101,6 +101,7 @@ def validate(opts: RunOptions) -> None:
         raise UsageError(f"unknown lane {unknown[0]!r}", f"lanes are: {', '.join(LANES)}")
     if opts.concurrency < 1:
         raise UsageError("--concurrency must be at least 1")
+    port_range()  # a malformed WINCI_PORT_RANGE is a usage error, before anything starts
     if opts.db not in ("mysql", "sqlite"):
         raise UsageError(f"--db {opts.db!r} is not mysql or sqlite")
     if opts.filter:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 import sys
@@ -76,6 +77,13 @@ def test_busy_port() -> None:
         port = s.getsockname()[1]
         res = winci("run", "tempest", "--glance-port", str(port))
     _assert_one_line_usage_error(res, f"port {port} for Glance is already in use")
+
+
+def test_bad_port_range() -> None:
+    res = subprocess.run([sys.executable, "-m", "winci", "run", "unit"], capture_output=True,
+                         text=True, timeout=120,
+                         env={**os.environ, "WINCI_PORT_RANGE": "30000"})
+    _assert_one_line_usage_error(res, "WINCI_PORT_RANGE='30000' is not a port range")
 
 
 def test_bad_filter_regex() -> None:
