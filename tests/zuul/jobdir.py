@@ -43,6 +43,7 @@ class JobDir:
     python: Path
     job_vars: dict[str, Any] = field(default_factory=dict)
     build: str = field(default_factory=lambda: uuid.uuid4().hex)
+    pipeline: str = "winci-check"
 
     @property
     def work_root(self) -> Path:
@@ -73,7 +74,7 @@ class JobDir:
             "build": self.build,
             "buildset": uuid.uuid4().hex,
             "tenant": "winci",
-            "pipeline": "winci-check",
+            "pipeline": self.pipeline,
             "job": "glance-linux-unit-local",
             "voting": True,
             "change": "934512",

@@ -143,6 +143,34 @@ def test_unit_lane_through_the_job_playbooks(tmp_path: Path) -> None:
 
 
 @pytest.mark.integration
+def test_periodic_build_publishes_the_nightly_trend_report(tmp_path: Path) -> None:
+    jobdir = make_jobdir(tmp_path)
+    jobdir.pipeline = "winci-periodic"
+    jobdir.prepare_project(GLANCE, glance_tree(tmp_path))
+    jobdir.write([GLANCE])
+    secret = jobdir.job_vars["winci_history_db"]["url"]  # type: ignore[index]
+    runs = jobdir.run_build()
+    print(show(runs))
+    assert all(r.returncode == 0 for r in runs.values()), show(runs)
+
+    run_dir = jobdir.log_root / "winci-run"
+    run_id = json.loads((run_dir / "verdict.json").read_text())["run_id"]
+    report = run_dir / "nightly-report" / "nightly-report.html"
+    assert run_id in report.read_text(), "the report covers this nightly"
+    data = json.loads(jobdir.results_json.read_text())["data"]
+    log_url = f"{BASE_URL}/{jobdir.build[:2]}/{jobdir.build}/"
+    artifacts = {a["name"]: a for a in resolve_artifacts(data)}
+    nightly = artifacts["nightly trends and regressions"]
+    assert nightly["url"] == f"{log_url}winci-run/nightly-report/nightly-report.html"
+    published = tmp_path / "published" / jobdir.build[:2] / jobdir.build
+    assert (published / "winci-run" / "nightly-report" / "nightly-report.html").is_file()
+    listed = subprocess.run([str(REPO / ".venv" / "bin" / "winci"), "history", "list",
+                             "--db-url", secret], capture_output=True, text=True,
+                            check=True, timeout=120).stdout
+    assert run_id in listed and " nightly " in listed, listed
+
+
+@pytest.mark.integration
 def test_failed_run_still_collects_logs_and_reports(tmp_path: Path) -> None:
     """winci fails at once (not a Glance tree): post-run still fetches, reports ERROR."""
     jobdir = make_jobdir(tmp_path)
