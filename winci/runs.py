@@ -333,8 +333,7 @@ class Run:
         queue = load_queue()
         if not queue:
             return None
-        files = [f for series in queue if series.project == GLANCE
-                 for patch in series.patches for f in patch.files]
+        files = [f for series in queue if series.project == GLANCE for f in series.files()]
         return queue_hash(queue), files
 
     def _apply_patches(self, runner: Runner, tree: Path,

@@ -15,8 +15,8 @@ from pathlib import Path
 HISTORY_URL_ENV = "WINCI_HISTORY_URL"
 DEFAULT_CONCURRENCY = max(1, min(os.cpu_count() or 2, 8))
 
-# argparse's parser and its argument groups share add_argument
-_Target = argparse.ArgumentParser | argparse._ActionsContainer
+# argparse's parser and its argument groups: both are action containers
+_Target = argparse._ActionsContainer
 
 
 def glance_src(target: _Target, help_text: str = "a Glance source tree or git checkout "

@@ -195,8 +195,9 @@ def _prune_old_streams(repo: Path) -> None:
 def stestr_pass(ctx: LaneContext, *, stestr: str | os.PathLike[str], cwd: Path, stream: Path,
                 ids: list[str] | None, run_args: list[str], env: dict[str, str],
                 label: str, test_filter: str | None, isolated: bool = True) -> Pass:
-    """``stestr run`` (or a ``--load-list`` retry), then ``stestr last --subunit``,
-    both through the lane's executor (on this host or in a container).
+    """``stestr run`` (or a ``--load-list`` retry) through the lane's executor (on this
+    host or in a container), then the run's stream from stestr's repository
+    (:func:`_save_latest_stream`, else ``stestr last --subunit`` through the executor).
 
     A ``--load-list`` run of ``ids`` is serial (``isolated``, for the flaky retry) unless
     told otherwise (the preflight lane's plain re-run of many tests)."""
