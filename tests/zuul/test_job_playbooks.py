@@ -164,6 +164,9 @@ def test_periodic_build_publishes_the_nightly_trend_report(tmp_path: Path) -> No
     assert nightly["url"] == f"{log_url}winci-run/nightly-report/nightly-report.html"
     published = tmp_path / "published" / jobdir.build[:2] / jobdir.build
     assert (published / "winci-run" / "nightly-report" / "nightly-report.html").is_file()
+    for path in published.rglob("*"):  # the history URL is the job's secret
+        if path.is_file():
+            assert secret.encode() not in path.read_bytes(), path
     listed = subprocess.run([str(REPO / ".venv" / "bin" / "winci"), "history", "list",
                              "--db-url", secret], capture_output=True, text=True,
                             check=True, timeout=120).stdout
