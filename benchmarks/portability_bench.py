@@ -13,7 +13,7 @@ import sys
 import time
 from pathlib import Path
 
-from winci.paths import cache_dir
+from winci.host.paths import cache_dir
 from winci.portability import check_paths
 
 #: The unpacked sdist if present, else the copy `winci run` caches.

@@ -39,8 +39,8 @@ from winci.errors import EXIT_FAILURES, EXIT_INFRA, EXIT_OK, InfraError, UsageEr
 from winci.history.runfolder import read_json
 from winci.results import FAILING, LaneResults, base_id, parse_stream
 from winci.results.report import SUBUNIT, SUMMARY, classification, read_summary
-from winci.sources import DEFAULT_GLANCE_VERSION
 from winci.ui import Progress, table
+from winci.worktree.sources import DEFAULT_GLANCE_VERSION
 
 #: the run folder's name under the build's log root (jobs/roles/winci-fetch-results)
 LOG_RUN_DIR = "winci-run"
@@ -451,7 +451,7 @@ def reproduce(opts: ReproduceOptions, progress: Progress | None = None,
 
     def fetch_release(version: str) -> Path:
         from winci.procs import Runner
-        from winci.sources import fetch_pypi_release
+        from winci.worktree.sources import fetch_pypi_release
 
         with Runner(out_dir / "logs") as runner:
             return fetch_pypi_release(version, runner)

@@ -31,19 +31,25 @@ from winci.envs.specs import (
     upper_constraints,
 )
 from winci.errors import EXIT_FAILURES, EXIT_INFRA, EXIT_OK, PatchConflict, UsageError, WinciError
+from winci.host.netutil import port_range, require_free
+from winci.host.paths import cache_dir, state_dir
 from winci.lanes.base import DEFAULT_LANES, LANES, LaneBody, LaneContext, LaneOutcome, run_lane
 from winci.masking import GLOBAL_MASKER
-from winci.netutil import port_range, require_free
-from winci.paths import cache_dir, state_dir
 from winci.procs import Runner
 from winci.procs.registry import Registry, reap_stale
 from winci.procs.signals import stop_requests_interrupt
-from winci.sources import GlanceSource, resolve
 from winci.stack.docker_stack import DockerBackend
 from winci.stack.local import LocalStack
 from winci.stack.settings import StackSettings
 from winci.ui import Progress, table
-from winci.workspace import install_into_venv, record_patched, still_patched, sync, work_tree_for
+from winci.worktree.sources import GlanceSource, resolve
+from winci.worktree.tree import (
+    install_into_venv,
+    record_patched,
+    still_patched,
+    sync,
+    work_tree_for,
+)
 
 LANE_TIMEOUTS = {"unit": 1800.0, "functional": 3600.0, "tempest": 2400.0, "preflight": 2400.0}
 
@@ -112,7 +118,7 @@ def validate(opts: RunOptions) -> None:
         except re.error as exc:
             raise UsageError(f"--filter {opts.filter!r} is not a valid regex: {exc}") from exc
     if opts.glance_src is not None:
-        from winci.sources import validate_glance_tree
+        from winci.worktree.sources import validate_glance_tree
 
         validate_glance_tree(opts.glance_src.expanduser().resolve())
     if opts.backend not in ("local", "docker"):

@@ -17,7 +17,7 @@ from winci.docker.engine import connect
 from winci.docker.images import BuildOptions, BuildPlan
 from winci.docker.prepare import build_images
 from winci.errors import InfraError
-from winci.paths import cache_dir
+from winci.host.paths import cache_dir
 from winci.procs import Runner
 
 PODMAN_SOCK = "/run/winci-podman.sock"

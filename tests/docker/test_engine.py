@@ -21,7 +21,7 @@ from winci.docker.backend import DockerStack, ServiceSpec, host_user
 from winci.docker.build import build_plan
 from winci.docker.cleanup import down, leftovers
 from winci.docker.images import SERVICES, BuildOptions, GlanceInfo, make_plan, stage_contexts
-from winci.netutil import free_port
+from winci.host.netutil import free_port
 from winci.stack.services import KeystoneAPI
 from winci.stack.settings import StackSettings, render
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from winci import knownfail
 from winci.errors import ConfigError
+from winci.lanes import knownfail
 
 
 def _write(tmp_path: Path, text: str, lane: str = "unit") -> Path:

@@ -7,7 +7,7 @@ from pathlib import Path
 import pymysql
 import pytest
 
-from winci.netutil import port_in_use
+from winci.host.netutil import port_in_use
 from winci.procs import Runner
 from winci.stack.mariadb import Database, MariaDBServer, server_binary
 

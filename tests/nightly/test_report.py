@@ -9,7 +9,7 @@ from pathlib import Path
 from tests.history.runs import make_run_dir
 from winci.cli import main
 from winci.history import History, import_run
-from winci.nightly_report import build_report, render_html, svg_chart, write_report
+from winci.nightly.report import build_report, render_html, svg_chart, write_report
 
 STABLE = "glance.tests.unit.test_a.T.test_stable"
 BROKE = "glance.tests.unit.test_b.T.test_broke_on_22nd"

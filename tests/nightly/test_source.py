@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from winci.errors import InfraError
-from winci.nightly import NightlyOptions, checkout, choose_source, probe
+from winci.nightly.run import NightlyOptions, checkout, choose_source, probe
 from winci.procs import Runner
 
 

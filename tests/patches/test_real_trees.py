@@ -20,7 +20,7 @@ from winci.patches import (
 )
 from winci.patches.libraries import cache_entry, pinned_version, pristine_source
 from winci.procs import Runner
-from winci.sources import DEFAULT_GLANCE_VERSION, fetch_pypi_release
+from winci.worktree.sources import DEFAULT_GLANCE_VERSION, fetch_pypi_release
 
 pytestmark = pytest.mark.integration
 

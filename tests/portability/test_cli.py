@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from winci.cli import main
-from winci.paths import cache_dir
+from winci.host.paths import cache_dir
 from winci.portability import RULES, check_paths
 
 ROOT = Path(__file__).resolve().parents[2]

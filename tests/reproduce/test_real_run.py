@@ -19,7 +19,7 @@ from tests.reproduce.logs import serve, zuul_layout
 from winci.procs import Runner
 from winci.reproduce import FLAKY, PASSES, REAL
 from winci.results import parse_stream
-from winci.sources import DEFAULT_GLANCE_VERSION, fetch_pypi_release
+from winci.worktree.sources import DEFAULT_GLANCE_VERSION, fetch_pypi_release
 
 pytestmark = pytest.mark.integration
 

@@ -27,7 +27,7 @@ BASE_URL = "http://127.0.0.1:8080/logs"
 def glance_tree(tmp: Path) -> Path:
     """Glance 33.0.0's source, from winci's cache (downloaded from PyPI on first use)."""
     from winci.procs import Runner
-    from winci.sources import DEFAULT_GLANCE_VERSION, fetch_pypi_release
+    from winci.worktree.sources import DEFAULT_GLANCE_VERSION, fetch_pypi_release
 
     runner = Runner(tmp / "fetch-logs", run_id="zuul-test")
     try:

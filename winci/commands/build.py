@@ -9,7 +9,7 @@ from pathlib import Path
 
 from winci.docker.images import IMAGES, WINDOWS_BASES, BuildOptions, plan_table
 from winci.errors import EXIT_OK
-from winci.paths import cache_dir
+from winci.host.paths import cache_dir
 
 HELP = "build the container images (base, mysql, keystone, glance, tempest)"
 DESCRIPTION = """\

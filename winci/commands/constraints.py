@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import argparse
 
-from winci.constraints import UPSTREAM_URL, refresh
 from winci.envs.builder import validate_constraints
-from winci.paths import repo_file
+from winci.envs.constraints import UPSTREAM_URL, refresh
+from winci.host.paths import repo_file
 
 HELP = "check or refresh the constraints files in constraints/"
 DESCRIPTION = """\

@@ -28,7 +28,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from winci.docker.doctor import FAIL, format_checks, run_doctor
-    from winci.paths import state_dir
+    from winci.host.paths import state_dir
     from winci.procs import Runner
 
     with Runner(state_dir() / "doctor", run_id="doctor") as runner:

@@ -48,8 +48,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from winci.nightly import NightlyOptions, nightly
-    from winci.nightly_report import format_text
+    from winci.nightly.report import format_text
+    from winci.nightly.run import NightlyOptions, nightly
 
     result = nightly(NightlyOptions(
         lanes=list(args.lanes), glance_src=args.glance_src, glance_ref=args.glance_ref,

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from winci.errors import EXIT_FAILURES, EXIT_OK, UsageError
 from winci.patches.report import run_patches_command
-from winci.sources import DEFAULT_GLANCE_VERSION
+from winci.worktree.sources import DEFAULT_GLANCE_VERSION
 
 NAME = "patches"
 HELP = "check, apply or show the Windows patch queue on Glance and its libraries"

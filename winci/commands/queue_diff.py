@@ -24,7 +24,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from winci.queue_diff import queue_diff
+    from winci.patches.queue_diff import queue_diff
 
     out = args.out or Path("winci-results") / f"queue-diff-{new_run_id()}"
     opts = RunOptions(lanes=list(args.lanes) or list(DEFAULT_LANES), glance_src=args.glance_src,

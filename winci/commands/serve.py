@@ -1,7 +1,7 @@
 """``winci serve``: serve one stack service in the foreground (container entrypoints).
 
 The container images run ``winci serve glance`` and friends, so containers and the
-local backend share one launcher (:mod:`winci.launcher`) and one set of templates.
+local backend share one launcher (:mod:`winci.stack.launcher`) and one set of templates.
 """
 
 from __future__ import annotations
@@ -10,11 +10,11 @@ import argparse
 import os
 from pathlib import Path
 
-from winci import launcher
 from winci.errors import InfraError, UsageError
-from winci.netutil import LOOPBACK, require_free
+from winci.host.netutil import LOOPBACK, require_free
 from winci.procs import Runner
 from winci.procs.signals import stop_requests_interrupt
+from winci.stack import launcher
 from winci.stack.mariadb import MariaDBServer
 
 HELP = "serve keystone, glance or mysql in the foreground (used by the container images)"

@@ -39,8 +39,8 @@ import requests.exceptions
 
 from winci.docker import labels as lbl
 from winci.errors import InfraError, UsageError
+from winci.host.netutil import LOOPBACK, port_in_use
 from winci.masking import GLOBAL_MASKER, Masker
-from winci.netutil import LOOPBACK, port_in_use
 
 
 @dataclass(frozen=True)

@@ -86,7 +86,7 @@ def down_run(run_id: str | None = None, *, all_runs: bool = False) -> Removed:
     engine answers), then its kept processes and private folders (local backend, and
     the config folders a kept docker run bind-mounts)."""
     from winci.docker.engine import connect
-    from winci.paths import state_dir
+    from winci.host.paths import state_dir
     from winci.procs.registry import end_runs
 
     if bool(run_id) == bool(all_runs):

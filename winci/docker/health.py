@@ -19,7 +19,7 @@ import urllib.request
 
 import psutil
 
-from winci.netutil import LOOPBACK
+from winci.host.netutil import LOOPBACK
 
 
 def serve_port() -> int | None:

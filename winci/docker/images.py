@@ -32,7 +32,7 @@ from winci.docker import labels as lbl
 from winci.envs.specs import KEYSTONE_VERSION, TEMPEST_VERSION, glance_env, keystone_env
 from winci.envs.specs import tempest_env as _tempest_env
 from winci.errors import UsageError
-from winci.paths import cache_dir, repo_file
+from winci.host.paths import cache_dir, repo_file
 
 PLATFORMS = ("linux", "windows")
 # Windows Server Core tags and the Windows build each one is (process isolation needs

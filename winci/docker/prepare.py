@@ -28,7 +28,7 @@ from winci.docker.images import (
     stage_contexts,
 )
 from winci.procs import Runner
-from winci.sources import DEFAULT_GLANCE_VERSION, resolve, sync_tree
+from winci.worktree.sources import DEFAULT_GLANCE_VERSION, resolve, sync_tree
 
 if TYPE_CHECKING:
     import docker
@@ -95,7 +95,7 @@ def build_images(client: docker.DockerClient, options: BuildOptions, glance_src:
     the built images with their durations and cache use.
     """
     from winci.docker.build import build_plan
-    from winci.filelock import FileLock
+    from winci.host.filelock import FileLock
 
     options = _with_local_base(client, options)
     options.work_dir.mkdir(parents=True, exist_ok=True)

@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from winci.errors import ConfigError, InfraError
-from winci.filelock import FileLock
-from winci.paths import cache_dir, venv_python
+from winci.host.filelock import FileLock
+from winci.host.paths import cache_dir, venv_python
 from winci.procs import Runner
 
 

@@ -10,7 +10,7 @@ import re
 from pathlib import Path
 
 from winci.envs.builder import EnvSpec
-from winci.paths import repo_file
+from winci.host.paths import repo_file
 
 KEYSTONE_VERSION = "30.0.0"
 TEMPEST_VERSION = "47.0.0"

@@ -20,8 +20,8 @@ from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from winci.errors import ConfigError, InfraError
+from winci.host.paths import cache_dir
 from winci.masking import GLOBAL_MASKER
-from winci.paths import cache_dir
 
 URL_ENV = "WINCI_HISTORY_URL"
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"

@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from winci import knownfail
 from winci.errors import InfraError, WinciError
+from winci.lanes import knownfail
 from winci.lanes.executor import LocalExecutor, TestExecutor
 from winci.procs import Runner
 from winci.results import TestCase, parse_stream, write_lane_reports

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from winci.errors import InfraError
-from winci.paths import venv_bin
+from winci.host.paths import venv_bin
 from winci.procs import Runner
 from winci.procs.runner import Completed
 

@@ -20,10 +20,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-from winci import knownfail
 from winci.errors import InfraError, WinciError
+from winci.host.paths import venv_bin
+from winci.lanes import knownfail
 from winci.lanes.base import LISTED_FILE, LaneContext, LaneOutcome, Pass, stestr_pass
-from winci.paths import venv_bin
 from winci.results import TestCase, write_lane_reports
 from winci.results.stream import FAILING
 

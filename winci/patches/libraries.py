@@ -23,7 +23,7 @@ from pathlib import Path
 
 from winci.envs.specs import KEYSTONE_VERSION
 from winci.errors import ConfigError, InfraError, UsageError
-from winci.filelock import FileLock
+from winci.host.filelock import FileLock
 from winci.patches.apply import SeriesConflict, apply_series, check_series
 from winci.patches.queue import (
     GLANCE,
@@ -33,9 +33,9 @@ from winci.patches.queue import (
     load_queue,
     queue_hash,
 )
-from winci.paths import cache_dir
+from winci.host.paths import cache_dir
 from winci.procs import Runner
-from winci.sources import fetch_sdist
+from winci.worktree.sources import fetch_sdist
 
 # Libraries that upper-constraints does not pin: winci pins them itself.
 DEFAULT_PINS = {"keystone": KEYSTONE_VERSION}

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from winci.errors import ConfigError, UsageError
-from winci.paths import repo_file
+from winci.host.paths import repo_file
 
 # The projects the queue may patch, as named under patches/ and as pip knows them.
 GLANCE = "glance"

@@ -11,9 +11,9 @@ from winci.envs.specs import upper_constraints
 from winci.patches.apply import Status, apply_series, check_series, series_status
 from winci.patches.libraries import pinned_version, prepare_patched_libraries, pristine_source
 from winci.patches.queue import GLANCE, LIBRARY_DISTS, Series, load_queue, queue_hash
-from winci.paths import cache_dir
+from winci.host.paths import cache_dir
 from winci.procs import Runner
-from winci.sources import DEFAULT_GLANCE_VERSION, fetch_pypi_release, validate_glance_tree
+from winci.worktree.sources import DEFAULT_GLANCE_VERSION, fetch_pypi_release, validate_glance_tree
 
 
 def _targets(runner: Runner, queue: list[Series], glance_src: Path | None,

@@ -30,8 +30,8 @@ import requests
 
 from winci.docker.backend import PATHS, DockerStack, ServiceSpec, host_user
 from winci.errors import InfraError
+from winci.host.netutil import LOOPBACK
 from winci.lanes.executor import DockerExecutor
-from winci.netutil import LOOPBACK
 from winci.procs import Runner
 from winci.stack.local import LocalStack
 from winci.stack.mariadb import Database, MariaDBServer

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from winci.errors import InfraError
-from winci.netutil import LOOPBACK, free_port, wait_for_port
+from winci.host.netutil import LOOPBACK, free_port, wait_for_port
 from winci.procs import Runner, Service
 
 _SERVER_NAMES = ("mariadbd", "mysqld")

@@ -1,7 +1,7 @@
 """Keystone and Glance as processes on this host, served by winci's launcher.
 
 Each service is configured from the shared templates, bootstrapped with its own
-``*-manage`` commands, then served by :mod:`winci.launcher` (waitress) through the
+``*-manage`` commands, then served by :mod:`winci.stack.launcher` (waitress) through the
 runner, which logs it and ends it with the run.
 """
 
@@ -13,11 +13,11 @@ from pathlib import Path
 
 import requests
 
-from winci import launcher
 from winci.errors import InfraError
-from winci.netutil import wait_until
-from winci.paths import venv_bin, venv_python
+from winci.host.netutil import wait_until
+from winci.host.paths import venv_bin, venv_python
 from winci.procs import Runner, Service
+from winci.stack import launcher
 from winci.stack.settings import StackSettings, render
 
 START_TIMEOUT = 120.0

@@ -15,9 +15,9 @@ from typing import Any
 import jinja2
 
 from winci import __version__
+from winci.host.netutil import LOOPBACK, free_port
+from winci.host.paths import PACKAGE_DIR
 from winci.masking import GLOBAL_MASKER
-from winci.netutil import LOOPBACK, free_port
-from winci.paths import PACKAGE_DIR
 
 
 def _password() -> str:

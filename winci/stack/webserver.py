@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from winci.errors import InfraError
-from winci.netutil import LOOPBACK
+from winci.host.netutil import LOOPBACK
 from winci.procs import Runner
 
 IMAGE_NAME = "cirros.qcow2"

@@ -6,8 +6,8 @@ import os
 import sys
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-PACKAGE_DIR = Path(__file__).resolve().parent
+PACKAGE_DIR = Path(__file__).resolve().parent.parent  # winci/
+REPO_ROOT = PACKAGE_DIR.parent
 
 
 def cache_dir() -> Path:

@@ -25,7 +25,7 @@ from pathlib import Path
 import yaml
 
 from winci.errors import ConfigError
-from winci.paths import repo_file
+from winci.host.paths import repo_file
 
 
 def _resolves(host: str) -> bool:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from winci.history.views import Outcome, RunView
 from winci.lanes.base import LISTED_FILE
-from winci.queue_diff import diff_views, read_listed
+from winci.patches.queue_diff import diff_views, read_listed
 
 
 def view(ref: str, tests: dict[str, Outcome]) -> RunView:

@@ -9,7 +9,7 @@ Steps:
    ``--glance-ref`` that cannot be fetched is an infrastructure error.
 2. **Run**: :func:`winci.runs.execute` with ``run_kind="nightly"``; the run stores
    itself in the history with that kind.
-3. **Report**: :mod:`winci.nightly_report` over the history: per lane the trend of the
+3. **Report**: :mod:`winci.nightly.report` over the history: per lane the trend of the
    last N nightlies, the regressions with the date each first failed, the comparison
    with the previous nightly. Written beside the run (``<run>/nightly-report.html``).
 
@@ -29,10 +29,10 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from winci.errors import EXIT_FAILURES, EXIT_INFRA, EXIT_OK, InfraError, UsageError
+from winci.host.paths import cache_dir
 from winci.lanes.base import DEFAULT_LANES
 from winci.masking import GLOBAL_MASKER
-from winci.nightly_report import DEFAULT_NIGHTS, KIND, NightlyReport, build_report, write_report
-from winci.paths import cache_dir
+from winci.nightly.report import DEFAULT_NIGHTS, KIND, NightlyReport, build_report, write_report
 from winci.procs import Runner
 from winci.ui import Progress
 
@@ -136,7 +136,7 @@ def choose_source(opts: NightlyOptions, runner: Runner,
         if opts.glance_ref is not None:
             raise InfraError(f"cannot fetch Glance {ref} from {safe_url}: {why}",
                              f"pass --glance-src PATH, or set ${GIT_URL_ENV} to a mirror")
-        from winci.sources import DEFAULT_GLANCE_VERSION
+        from winci.worktree.sources import DEFAULT_GLANCE_VERSION
 
         note = (f"Glance {ref} is not reachable here ({why}): this nightly ran the "
                 f"Glance {DEFAULT_GLANCE_VERSION} release from PyPI instead. Pass "

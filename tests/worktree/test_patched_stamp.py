@@ -5,8 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from winci.sources import sync_tree
-from winci.workspace import PATCHED_STAMP, record_patched, still_patched
+from winci.worktree.sources import sync_tree
+from winci.worktree.tree import PATCHED_STAMP, record_patched, still_patched
 
 
 def _source(root: Path) -> Path:

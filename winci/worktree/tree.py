@@ -10,10 +10,10 @@ from typing import Any
 
 from winci.envs.builder import pip_install
 from winci.errors import InfraError
-from winci.filelock import FileLock
-from winci.paths import cache_dir
+from winci.host.filelock import FileLock
+from winci.host.paths import cache_dir
 from winci.procs import Runner
-from winci.sources import GlanceSource, sync_tree
+from winci.worktree.sources import GlanceSource, sync_tree
 
 
 def work_tree_for(source: GlanceSource, patched: bool, fallback: Path) -> tuple[Path, FileLock]:

@@ -13,7 +13,7 @@ import requests
 
 from winci.envs.builder import validate_constraints
 from winci.errors import ConfigError, InfraError
-from winci.paths import repo_file
+from winci.host.paths import repo_file
 
 UPSTREAM_URL = ("https://opendev.org/openstack/requirements/raw/branch/master/"
                 "upper-constraints.txt")

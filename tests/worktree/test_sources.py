@@ -9,7 +9,7 @@ import pytest
 
 from winci.errors import UsageError
 from winci.procs import Runner
-from winci.sources import _pep440, resolve, sync_tree, validate_glance_tree
+from winci.worktree.sources import _pep440, resolve, sync_tree, validate_glance_tree
 
 
 def make_tree(root: Path) -> Path:

@@ -6,8 +6,8 @@ import socket
 
 import pytest
 
-from winci import netutil
 from winci.errors import InfraError, UsageError
+from winci.host import netutil
 
 
 def test_ports_are_distinct_and_inside_the_range(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from winci.errors import InfraError, UsageError
-from winci.paths import cache_dir
+from winci.host.paths import cache_dir
 from winci.procs import Runner
 
 DEFAULT_GLANCE_VERSION = "33.0.0"

@@ -1,0 +1,1 @@
+"""This machine: cache and state folders, file locks, free loopback ports."""

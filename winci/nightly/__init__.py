@@ -1,0 +1,1 @@
+"""Nightly regression runs: the run itself and the trend report."""

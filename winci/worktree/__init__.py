@@ -1,0 +1,1 @@
+"""The Glance source under test and the work tree a run patches and tests."""
