@@ -24,6 +24,7 @@ from types import ModuleType
 from winci import __version__
 from winci import commands as commands_pkg
 from winci.errors import EXIT_INFRA, WinciError
+from winci.ui import survive_closed_stdout
 
 
 def _command_names() -> dict[str, str]:
@@ -87,6 +88,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 2
     module = modules[args.command]
+    survive_closed_stdout()
     level = [logging.WARNING, logging.INFO, logging.DEBUG][min(args.verbose, 2)]
     logging.basicConfig(level=level, format="winci: %(levelname)s: %(name)s: %(message)s")
     try:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import errno
+import os
 import sys
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import TextIO
+from typing import Any, TextIO, cast
 
 
 class Progress:
@@ -39,6 +41,57 @@ class Progress:
 
     def elapsed(self) -> float:
         return round(time.monotonic() - self.t0, 3)
+
+
+class _ClosedReaderSafe:
+    """A terminal stream that outlives its reader: ``winci run | head -1`` closes the
+    pipe early, and the run must go on (its results are in files) with its exit code
+    unchanged. The first broken-pipe error points the stream's descriptor at the null
+    device (as Python's documentation advises for SIGPIPE), so later writes and the
+    interpreter's final flush succeed."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+        self.closed_reader = False
+
+    def _drop(self) -> None:
+        self.closed_reader = True
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, self._stream.fileno())
+            os.close(devnull)
+        except (OSError, ValueError):
+            pass
+
+    def _guard(self, call: Any, *args: Any) -> Any:
+        try:
+            return call(*args)
+        except BrokenPipeError:
+            pass
+        except OSError as exc:  # Windows reports a closed pipe as EINVAL
+            if exc.errno not in (errno.EPIPE, errno.EINVAL):
+                raise
+        self._drop()
+        try:
+            return call(*args)
+        except OSError:
+            return None
+
+    def write(self, text: str) -> int:
+        written = self._guard(self._stream.write, text)
+        return written if isinstance(written, int) else len(text)
+
+    def flush(self) -> None:
+        self._guard(self._stream.flush)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
+def survive_closed_stdout() -> None:
+    """Make ``sys.stdout`` survive a reader that goes away (see _ClosedReaderSafe)."""
+    if not isinstance(sys.stdout, _ClosedReaderSafe):
+        sys.stdout = cast(TextIO, _ClosedReaderSafe(sys.stdout))
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
