@@ -54,3 +54,21 @@ def test_bad_files_are_config_errors(tmp_path: Path, text: str, message: str) ->
 def test_repo_lists_are_valid() -> None:
     for lane in ("unit", "functional", "tempest", "preflight"):
         knownfail.load(lane)
+
+
+def test_yaml_syntax_error_is_one_line_with_its_place(tmp_path: Path) -> None:
+    d = _write(tmp_path, "- id: 'x'\n  reason: r\n- [unclosed\n")
+    with pytest.raises(ConfigError) as info:
+        knownfail.load("unit", d)
+    message = str(info.value)
+    assert "\n" not in message
+    assert "line 4" in message or "line 3" in message
+    assert info.value.exit_code == 2
+
+
+def test_check_lists_reads_every_lane_before_the_run(tmp_path: Path) -> None:
+    d = _write(tmp_path, "- id: 'x'\n  reason: r\n")
+    (d / "tempest.yaml").write_text("- [unclosed\n", encoding="utf-8")
+    knownfail.check_lists(["unit"], d)
+    with pytest.raises(ConfigError, match="tempest.yaml is not valid YAML"):
+        knownfail.check_lists(["unit", "tempest"], d)

@@ -74,7 +74,8 @@ def load(lane: str, directory: Path | None = None) -> list[KnownFailure]:
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or []
     except yaml.YAMLError as exc:
-        raise ConfigError(f"{path} is not valid YAML: {exc}") from exc
+        raise ConfigError(f"{path} is not valid YAML: {_yaml_problem(exc)}",
+                          "fix the file or restore it from git") from None
     if not isinstance(data, list):
         raise ConfigError(f"{path} must be a list of entries with id, reason, condition")
     entries = []
@@ -92,6 +93,21 @@ def load(lane: str, directory: Path | None = None) -> list[KnownFailure]:
             raise ConfigError(f"{where}: id is not a valid regular expression: {exc}") from exc
         entries.append(KnownFailure(pattern, str(item["reason"]), condition, where))
     return entries
+
+
+def _yaml_problem(exc: yaml.YAMLError) -> str:
+    """PyYAML's several-line message as one line: what, and where."""
+    problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    mark = getattr(exc, "problem_mark", None)
+    where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+    return f"{problem}{where}"
+
+
+def check_lists(lanes: Iterable[str], directory: Path | None = None) -> None:
+    """Read every lane's list before a run starts: a broken one is a ConfigError then,
+    not after the lane's tests ran."""
+    for lane in lanes:
+        load(lane, directory)
 
 
 def match(entries: Iterable[KnownFailure], failed_ids: Iterable[str]) -> dict[str, str]:
