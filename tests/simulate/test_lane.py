@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import shutil
@@ -18,8 +19,11 @@ from winci.simulate import (
     NOT_EMULATED,
     attribute_failures,
     collect,
+    hook,
+    install_hook,
     lane_env,
 )
+from winci.simulate.hook import startup
 
 
 def write_trips(folder: Path, pid: int, trips: list[dict[str, object]]) -> None:
@@ -39,6 +43,29 @@ def test_lane_env_installs_the_hook_and_names_its_settings(tmp_path: Path) -> No
     assert env["WINCI_SIMULATE_DISABLE"] == "open-files,rename"
     assert env["WINCI_SIMULATE_RECORD_DIR"] == str((tmp_path / "rec").resolve())
     assert env["WINCI_SIMULATE_SCOPE"] == str((tmp_path / "src").resolve())
+
+
+def test_the_hook_package_is_copied_beside_its_start_up_file(tmp_path: Path) -> None:
+    install_hook(tmp_path)
+    copied = sorted(p.name for p in (tmp_path / startup.PACKAGE).glob("*.py"))
+    shipped = sorted(p.name for p in Path(hook.__file__).parent.glob("*.py"))
+    assert copied == [n for n in shipped if n != "startup.py"]
+    assert (tmp_path / "sitecustomize.py").read_text() == Path(startup.__file__).read_text()
+
+
+def test_the_hook_package_imports_only_the_standard_library() -> None:
+    """Even imports inside functions: the hook runs in the tested project's venv."""
+    for path in sorted(Path(hook.__file__).parent.glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and not node.level:
+                names = [node.module or ""]
+            else:
+                continue
+            for name in names:
+                assert name.partition(".")[0] in sys.stdlib_module_names | {"__future__"}, (
+                    f"{path.name} imports {name}")
 
 
 def test_lane_env_rejects_unknown_behaviours(tmp_path: Path) -> None:

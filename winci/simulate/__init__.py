@@ -1,8 +1,9 @@
 """The Windows simulation: run a Linux test process under the Windows rules Linux can emulate.
 
 This is a simulation, never a Windows run. :func:`lane_env` prepares the start-up hook
-(``winci/simulate/_hook.py``, copied as ``sitecustomize.py``) and returns the environment
-variables that switch it on for a test run; :func:`collect` reads back what the hook
+(the package :mod:`winci.simulate.hook`, copied into the run's hook folder by
+:func:`install_hook`) and returns the environment variables that switch it on for a test
+run; :func:`collect` reads back what the hook
 recorded, grouped by emulated behaviour; :func:`attribute_failures` maps failed tests to
 the behaviours that tripped in them. :data:`NOT_EMULATED` says what the simulation cannot
 reproduce. See docs/portability.md.
@@ -19,9 +20,10 @@ from typing import Any
 
 from winci.errors import UsageError
 from winci.portability import posix_api
-from winci.simulate import _hook
+from winci.simulate import hook
+from winci.simulate.hook import settings, startup
 
-BEHAVIOURS: tuple[str, ...] = _hook.BEHAVIOURS
+BEHAVIOURS: tuple[str, ...] = settings.BEHAVIOURS
 
 #: What a Linux process cannot be made to do like Windows (listed in the lane's output).
 NOT_EMULATED: tuple[str, ...] = (
@@ -49,9 +51,19 @@ TRIPS_GLOB = "trips-*.jsonl"
 
 
 def install_hook(folder: Path) -> Path:
-    """Write ``sitecustomize.py`` and its data module into ``folder``; return ``folder``."""
-    folder.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(Path(_hook.__file__), folder / "sitecustomize.py")
+    """Write the hook into ``folder`` (to be put first on ``PYTHONPATH``); return ``folder``.
+
+    ``folder/sitecustomize.py`` is :mod:`winci.simulate.hook.startup`, which imports the
+    rest of the hook package from ``folder/_winci_simulation/``; the POSIX-only names go
+    beside it as ``_winci_posix_api.py``. Nothing there imports winci.
+    """
+    package = folder / startup.PACKAGE
+    package.mkdir(parents=True, exist_ok=True)
+    start_file = Path(startup.__file__)
+    for source in sorted(Path(hook.__file__).parent.glob("*.py")):
+        if source.name != start_file.name:
+            shutil.copyfile(source, package / source.name)
+    shutil.copyfile(start_file, folder / "sitecustomize.py")
     shutil.copyfile(Path(posix_api.__file__), folder / "_winci_posix_api.py")
     return folder
 
@@ -79,14 +91,14 @@ def lane_env(
         )
     record_dir = record_dir.resolve()
     record_dir.mkdir(parents=True, exist_ok=True)
-    hook = install_hook(record_dir / HOOK_DIR_NAME)
+    hook_dir = install_hook(record_dir / HOOK_DIR_NAME)
     rest = os.environ.get("PYTHONPATH", "") if pythonpath is None else pythonpath
     return {
-        "PYTHONPATH": os.pathsep.join(p for p in (str(hook), rest) if p),
-        _hook.ENABLE_VAR: "1",
-        _hook.RECORD_VAR: str(record_dir),
-        _hook.DISABLE_VAR: ",".join(off),
-        _hook.SCOPE_VAR: os.pathsep.join(str(p.resolve()) for p in scope),
+        "PYTHONPATH": os.pathsep.join(p for p in (str(hook_dir), rest) if p),
+        settings.ENABLE_VAR: "1",
+        settings.RECORD_VAR: str(record_dir),
+        settings.DISABLE_VAR: ",".join(off),
+        settings.SCOPE_VAR: os.pathsep.join(str(p.resolve()) for p in scope),
     }
 
 
