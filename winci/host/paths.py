@@ -6,6 +6,8 @@ import os
 import sys
 from pathlib import Path
 
+from winci.host.private import private_dir
+
 PACKAGE_DIR = Path(__file__).resolve().parent.parent  # winci/
 REPO_ROOT = PACKAGE_DIR.parent
 
@@ -25,6 +27,12 @@ def cache_dir() -> Path:
 def state_dir() -> Path:
     """Per-run state (pids, private data dirs) used to clean up after a killed run."""
     return cache_dir() / "state"
+
+
+def run_private_dir(run_id: str) -> Path:
+    """A run's private folder, ``<cache>/runs/<run-id>`` (data dirs, keys, credentials),
+    created owner-only (0700 on POSIX; see :mod:`winci.host.private`)."""
+    return private_dir(cache_dir() / "runs" / run_id)
 
 
 def repo_file(*parts: str) -> Path:

@@ -4,7 +4,13 @@ Each run writes ``<state_dir>/<run_id>.json`` with its own pid and start time, t
 children it started, and the private folders it created. When a run starts, it reads
 the other records: a record whose owner is gone (killed with SIGKILL, a power cut,
 a closed console) has its processes ended (matched by pid *and* start time, so a
-reused pid is never touched) and its folders removed.
+reused pid is never touched, and by the ``WINCI_RUN_ID`` every child carries) and its
+folders removed.
+
+A record goes away only when nothing of its run runs any more: :meth:`Registry.close`
+keeps it while a process carrying the run id is alive (a tree that could not be
+ended), so the next run still finds and ends it. The state folder is private (0700)
+and the records 0600 on POSIX.
 """
 
 from __future__ import annotations
@@ -18,6 +24,9 @@ from pathlib import Path
 
 import psutil
 
+from winci.host.private import private_dir, write_private
+from winci.procs.tree import end_processes, is_gone, processes_with_env, tree_of
+
 RUN_ID_ENV = "WINCI_RUN_ID"
 
 
@@ -28,11 +37,25 @@ def _create_time(pid: int) -> float | None:
         return None
 
 
+def _recorded_process(pid_s: str, info: object) -> psutil.Process | None:
+    """The recorded process if it still runs with the recorded start time."""
+    recorded = info.get("create_time") if isinstance(info, dict) else None
+    try:
+        proc = psutil.Process(int(pid_s))
+        ctime = proc.create_time()
+    except (psutil.Error, ValueError):
+        return None
+    if not isinstance(recorded, float) or abs(ctime - recorded) >= 1.0 or is_gone(proc):
+        return None
+    return proc
+
+
 @dataclass
 class Reaped:
     run_id: str
     processes: list[int] = field(default_factory=list)
     paths: list[str] = field(default_factory=list)
+    survivors: list[int] = field(default_factory=list)  # could not be ended: record kept
 
 
 class Registry:
@@ -50,13 +73,11 @@ class Registry:
             "processes": {},
             "paths": [],
         }
-        state_dir.mkdir(parents=True, exist_ok=True)
+        private_dir(state_dir)
         self._save()
 
     def _save(self) -> None:
-        tmp = self.path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(self._data, indent=1), encoding="utf-8")
-        tmp.replace(self.path)
+        write_private(self.path, json.dumps(self._data, indent=1))
 
     def add_process(self, pid: int, name: str) -> None:
         with self._lock:
@@ -86,10 +107,30 @@ class Registry:
             self._data["keep"] = True
             self._save()
 
-    def close(self) -> None:
-        """The run ended normally: its record is no longer needed."""
+    def running(self) -> list[psutil.Process]:
+        """Processes of this run still running: recorded ones, and any carrying its id."""
+        with self._lock:
+            procs = self._data["processes"]
+            assert isinstance(procs, dict)
+            recorded = dict(procs)
+        found = {p.pid: p for p in processes_with_env(RUN_ID_ENV, self.run_id)}
+        for pid_s, info in recorded.items():
+            proc = _recorded_process(pid_s, info)
+            if proc is not None:
+                found.setdefault(proc.pid, proc)
+        return [p for p in found.values() if not is_gone(p)]
+
+    def close(self) -> bool:
+        """The run is over: remove its record once none of its processes runs.
+
+        Returns False, keeping the record, while some still run (their tree could
+        not be ended): the next run's :func:`reap_stale` ends them.
+        """
+        if self.running():
+            return False
         with self._lock:
             self.path.unlink(missing_ok=True)
+        return True
 
 
 def _owner_alive(data: dict[str, object]) -> bool:
@@ -103,33 +144,20 @@ def _owner_alive(data: dict[str, object]) -> bool:
     return not isinstance(recorded, float) or abs(ctime - recorded) < 1.0
 
 
-def _processes_of_run(run_id: str) -> list[psutil.Process]:
-    """Processes whose environment carries the run id (catches orphaned grandchildren)."""
-    found = []
-    for proc in psutil.process_iter(["pid"]):
-        if proc.pid == os.getpid():
-            continue
-        try:
-            if proc.environ().get(RUN_ID_ENV) == run_id:
-                found.append(proc)
-        except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess, OSError):
-            continue
-    return found
-
-
 def _reap_record(record: Path, data: dict[str, object], keep_paths: bool) -> Reaped:
-    from winci.procs.runner import kill_tree
-
     result = Reaped(run_id=str(data.get("run_id", record.stem)))
     procs = data.get("processes", {})
+    targets: list[psutil.Process] = []
     for pid_s, info in dict(procs if isinstance(procs, dict) else {}).items():
-        pid = int(pid_s)
-        ctime = _create_time(pid)
-        recorded = info.get("create_time") if isinstance(info, dict) else None
-        if ctime is not None and recorded is not None and abs(ctime - recorded) < 1.0:
-            result.processes.extend(kill_tree(pid, grace=3))
-    for proc in _processes_of_run(result.run_id):
-        result.processes.extend(kill_tree(proc, grace=3))
+        proc = _recorded_process(pid_s, info)
+        if proc is not None:
+            targets += tree_of(proc)
+    # orphaned grandchildren are no one's descendants any more: found by the run id
+    targets += processes_with_env(RUN_ID_ENV, result.run_id)
+    ended = end_processes(targets, grace=3)
+    result.processes, result.survivors = ended.pids, ended.survivors
+    if result.survivors:
+        return result  # keep the record and the folders (still in use): try again later
     paths = data.get("paths", [])
     if not keep_paths and isinstance(paths, list):
         for p in paths:

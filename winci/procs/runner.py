@@ -7,7 +7,14 @@ Each child:
 - is recorded in the run's :class:`~winci.procs.registry.Registry`, so that a later run
   can end it if this one is killed outright;
 - has its whole process tree ended (psutil) when it times out, when the runner is
-  closed, on error and on Ctrl-C.
+  closed, on error and on Ctrl-C (or SIGTERM/SIGBREAK, which
+  :mod:`winci.procs.signals` turns into KeyboardInterrupt): a foreground child's tree
+  is ended *before* the runner forgets it, and a child stays in the run's record
+  until every process of its tree is gone.
+
+Every child carries ``WINCI_CHILD`` (this runner's tag and the child's number) as
+well as ``WINCI_RUN_ID``, and its own children inherit both: a descendant whose
+parent already exited is still found (:mod:`winci.procs.tree`).
 
 No ``shell=True``, no ``preexec_fn``, no process groups: tree termination goes through
 psutil, which works the same on Windows and Linux.
@@ -16,6 +23,7 @@ psutil, which works the same on Windows and Linux.
 from __future__ import annotations
 
 import os
+import secrets
 import subprocess
 import threading
 import time
@@ -30,31 +38,10 @@ import psutil
 from winci.errors import InfraError, ProcessTimeout
 from winci.masking import GLOBAL_MASKER, Masker
 from winci.procs.registry import RUN_ID_ENV, Registry
+from winci.procs.tree import end_processes, processes_with_env, tree_of
 
-
-def kill_tree(proc: int | psutil.Process, grace: float = 5.0) -> list[int]:
-    """End a process and all its descendants: terminate, wait ``grace``, then kill.
-
-    Returns the pids that were ended. Processes already gone are ignored.
-    """
-    try:
-        root = proc if isinstance(proc, psutil.Process) else psutil.Process(proc)
-        procs = [*root.children(recursive=True), root]
-    except psutil.NoSuchProcess:
-        return []
-    for p in procs:
-        try:
-            p.terminate()
-        except psutil.NoSuchProcess:
-            pass
-    _, alive = psutil.wait_procs(procs, timeout=grace)
-    for p in alive:
-        try:
-            p.kill()
-        except psutil.NoSuchProcess:
-            pass
-    psutil.wait_procs(alive, timeout=grace)
-    return [p.pid for p in procs]
+CHILD_ENV = "WINCI_CHILD"  # "<runner tag>-<n>": finds a child's orphaned descendants
+_WAIT_SLICE = 0.5  # seconds: how soon a stop request acts while a child runs
 
 
 def _fmt_cmd(cmd: Sequence[str]) -> str:
@@ -119,13 +106,16 @@ class Service:
         popen: subprocess.Popen[bytes],
         pump: _LogPump,
         lifetime: float | None,
+        tag: str,
     ) -> None:
         self.runner = runner
         self.name = name
         self.popen = popen
         self.pump = pump
         self.log = pump.log
+        self.tag = tag
         self.started = time.monotonic()
+        self._proc = _process(popen.pid)
         self._timer: threading.Timer | None = None
         self.timed_out = False
         if lifetime:
@@ -139,15 +129,35 @@ class Service:
 
     def _expire(self) -> None:
         self.timed_out = True
-        kill_tree(self.popen.pid)
+        self._end_tree(grace=5.0)
+
+    def _end_tree(self, grace: float) -> bool:
+        """End the child and every descendant, orphaned ones too; True when all are gone."""
+        procs = tree_of(self._proc) if self._proc and self.popen.poll() is None else []
+        procs += processes_with_env(CHILD_ENV, self.tag)
+        return end_processes(procs, grace).complete
 
     def alive(self) -> bool:
         return self.popen.poll() is None
 
+    def _wait_interruptibly(self, timeout: float | None) -> int:
+        """``popen.wait`` in short slices: on Windows a single long wait cannot be
+        interrupted, so Ctrl-C or Ctrl-Break would only act once the child ended."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            left = None if deadline is None else deadline - time.monotonic()
+            if left is not None and left <= 0:
+                raise subprocess.TimeoutExpired(self.popen.args, timeout or 0)
+            try:
+                return self.popen.wait(timeout=_WAIT_SLICE if left is None
+                                       else min(left, _WAIT_SLICE))
+            except subprocess.TimeoutExpired:
+                continue
+
     def wait(self, timeout: float | None = None) -> int:
         """Wait for the child to exit; on timeout end its tree and raise."""
         try:
-            code = self.popen.wait(timeout=timeout)
+            code = self._wait_interruptibly(timeout)
         except subprocess.TimeoutExpired as exc:
             self.stop()
             raise ProcessTimeout(
@@ -162,19 +172,35 @@ class Service:
                                  f"see {self.log}")
         return code
 
-    def stop(self, grace: float = 5.0) -> None:
+    def stop(self, grace: float = 5.0) -> bool:
+        """End the child's whole tree, then forget it (runner and run record).
+
+        Returns False when some process of the tree could not be ended: the child
+        then stays recorded, so :meth:`Runner.close` and the next run's reaping try
+        again.
+        """
         if self._timer:
             self._timer.cancel()
-        kill_tree(self.popen.pid, grace=grace)
+        gone = self._end_tree(grace)
         try:
             self.popen.wait(timeout=grace)
         except subprocess.TimeoutExpired:
-            pass
+            gone = False
         self.pump.join(timeout=5)
-        self.runner._forget(self)
+        if gone:
+            self.runner._forget(self)
+        return gone
 
     def tail_text(self, lines: int = 20) -> str:
         return "\n".join(list(self.pump.tail)[-lines:])
+
+
+def _process(pid: int) -> psutil.Process | None:
+    """The child as psutil sees it, start time included (a reused pid is never hit)."""
+    try:
+        return psutil.Process(pid)
+    except psutil.Error:
+        return None
 
 
 class Runner:
@@ -199,6 +225,8 @@ class Runner:
         self._services: list[Service] = []
         self._lock = threading.Lock()
         self._counter = 0
+        # unique to this runner: its children, and only its, carry "<tag>-<n>"
+        self.tag = f"{os.getpid()}-{secrets.token_hex(4)}"
 
     # -- helpers -------------------------------------------------------------------
     def _log_path(self, name: str) -> Path:
@@ -207,13 +235,19 @@ class Runner:
         return self.log_dir / f"{safe}.log"
 
     def _env(
-        self, env: Mapping[str, str] | None, extra: Mapping[str, str] | None
+        self, env: Mapping[str, str] | None, extra: Mapping[str, str] | None, child: str
     ) -> dict[str, str]:
         merged = dict(env if env is not None else self.base_env)
         if extra:
             merged.update(extra)
         merged[RUN_ID_ENV] = self.run_id
+        merged[CHILD_ENV] = child
         return merged
+
+    def _next_tag(self) -> str:
+        with self._lock:
+            self._counter += 1
+            return f"{self.tag}-{self._counter}"
 
     def _spawn(
         self,
@@ -225,8 +259,12 @@ class Runner:
         stdin_data: bytes | None = None,
         stdout_path: Path | None = None,
         detached: bool = False,
-    ) -> tuple[subprocess.Popen[bytes], _LogPump, list[str]]:
+        lifetime: float | None = None,
+    ) -> Service:
+        """Start the child and track it (runner and run record) before anything else:
+        an interrupt from here on finds it in :attr:`_services` or by its tag."""
         argv = [os.fspath(c) for c in cmd]
+        tag = self._next_tag()
         log = self._log_path(name)
         with open(log, "a", encoding="utf-8") as out:
             out.write(f"$ {self.masker.mask(_fmt_cmd(argv))}\n")
@@ -244,7 +282,7 @@ class Runner:
             popen = subprocess.Popen(
                 argv,
                 cwd=os.fspath(cwd) if cwd else None,
-                env=self._env(env, extra_env),
+                env=self._env(env, extra_env, tag),
                 stdin=subprocess.PIPE if stdin_data is not None else subprocess.DEVNULL,
                 stdout=stdout_file if stdout_file else subprocess.PIPE,
                 stderr=stderr_target,
@@ -255,23 +293,21 @@ class Runner:
         finally:
             if stdout_file:
                 stdout_file.close()  # the child has its own handle now
+        stream = None if detached else popen.stderr if stdout_file else popen.stdout
+        pump = _LogPump(stream, log, self.masker)
+        service = Service(self, name, popen, pump, lifetime, tag)
+        with self._lock:
+            self._services.append(service)
         if self.registry:
             self.registry.add_process(popen.pid, name)
+        pump.start()
         if stdin_data is not None and popen.stdin:
             try:
                 popen.stdin.write(stdin_data)
                 popen.stdin.close()
             except OSError:
                 pass
-        if detached:
-            pump = _LogPump(None, log, self.masker)
-            pump.start()
-            return popen, pump, argv
-        stream = popen.stderr if stdout_file else popen.stdout
-        assert stream is not None
-        pump = _LogPump(stream, log, self.masker)
-        pump.start()
-        return popen, pump, argv
+        return service
 
     def _forget(self, service: Service) -> None:
         with self._lock:
@@ -300,20 +336,23 @@ class Runner:
         file instead of the log; its standard error still goes to the log.
         """
         start = time.monotonic()
-        popen, pump, argv = self._spawn(cmd, name, cwd, env, extra_env, stdin_data,
-                                        stdout_path)
-        service = Service(self, name, popen, pump, None)
-        with self._lock:
-            self._services.append(service)
+        service = self._spawn(cmd, name, cwd, env, extra_env, stdin_data, stdout_path)
         try:
             code = service.wait(timeout=timeout)
-        finally:
-            self._forget(service)
-        done = Completed(argv, code, pump.log, time.monotonic() - start, list(pump.tail))
+        except BaseException:
+            # Ctrl-C, SIGTERM/SIGBREAK (KeyboardInterrupt), a timeout: the whole tree
+            # ends here, before the child is forgotten. Whatever survives stays
+            # recorded, for close() and the next run's reaping.
+            service.stop()
+            raise
+        self._forget(service)
+        done = Completed([os.fspath(c) for c in cmd], code, service.log,
+                         time.monotonic() - start, list(service.pump.tail))
         if check and code != 0:
             raise InfraError(
                 f"{name} failed with exit code {code}",
-                f"log: {pump.log}; last line: {done.tail[-1] if done.tail else '(no output)'}",
+                f"log: {service.log}; last line: "
+                f"{done.tail[-1] if done.tail else '(no output)'}",
             )
         return done
 
@@ -332,12 +371,8 @@ class Runner:
         With ``detach_services`` the child writes its output to its log file itself
         (masked afterwards with :meth:`mask_logs`), so it can outlive winci (``--keep``).
         """
-        popen, pump, _ = self._spawn(cmd, name, cwd, env, extra_env,
-                                     detached=self.detach_services)
-        service = Service(self, name, popen, pump, lifetime)
-        with self._lock:
-            self._services.append(service)
-        return service
+        return self._spawn(cmd, name, cwd, env, extra_env, detached=self.detach_services,
+                           lifetime=lifetime)
 
     def mask_logs(self) -> None:
         """Mask secrets in every log of the log folder (files written by children too)."""
@@ -345,12 +380,30 @@ class Runner:
             for log in self.log_dir.rglob("*.log"):
                 self.masker.mask_file(log)
 
-    def close(self) -> None:
-        """End every child still running, newest first."""
+    def close(self) -> bool:
+        """End every child still running, newest first, then anything left carrying
+        this runner's tag (descendants of children that already exited).
+
+        A second Ctrl-C meanwhile does not cut this short: it is raised once every
+        tree was dealt with. Returns False when some process could not be ended.
+        """
         with self._lock:
             services = list(reversed(self._services))
+        interrupted: KeyboardInterrupt | None = None
+        complete = True
         for service in services:
-            service.stop()
+            try:
+                complete = service.stop() and complete
+            except KeyboardInterrupt as exc:
+                interrupted, complete = exc, False
+        try:
+            left = processes_with_env(CHILD_ENV, f"{self.tag}-", prefix=True)
+            complete = end_processes(left).complete and complete
+        except KeyboardInterrupt as exc:
+            interrupted, complete = exc, False
+        if interrupted is not None:
+            raise interrupted
+        return complete
 
     def __enter__(self) -> Runner:
         return self
