@@ -6,8 +6,9 @@ output formats in :mod:`winci.portability.report`. See docs/portability.md.
 
 from __future__ import annotations
 
-from winci.portability.checker import Finding, check_source
+from winci.portability.checker import check_source
 from winci.portability.files import check_paths, iter_python_files
+from winci.portability.finding import Finding
 from winci.portability.rules import RULES, Rule, Severity, select_rules
 
 __all__ = [

@@ -8,7 +8,8 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from winci.errors import UsageError
-from winci.portability.checker import Finding, check_source
+from winci.portability.checker import check_source
+from winci.portability.finding import Finding
 from winci.portability.rules import RULES
 
 #: Folders never descended into when a folder is given.

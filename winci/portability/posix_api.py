@@ -1,7 +1,7 @@
 """The POSIX-only parts of the Python standard library that Windows lacks.
 
-Plain data, standard library only: the checker (:mod:`winci.portability.checker`) maps
-these names to rules, and the simulation hook (:mod:`winci.simulate`) removes the same
+Plain data, standard library only: the rule families (:mod:`winci.portability.families`)
+map these names to rules, and the simulation hook (:mod:`winci.simulate`) removes the same
 names from ``os`` and ``signal`` and blocks the same modules. Availability follows the
 "Availability: Unix" notes of the Python documentation (checked statically; no Windows
 host ran this list).

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from winci import __version__
-from winci.portability.checker import Finding
+from winci.portability.finding import Finding
 from winci.portability.rules import RULES, Severity
 
 FORMATS = ("text", "json", "sarif")
