@@ -23,7 +23,7 @@ def make_run_dir(root: Path, run_id: str, started: str, lanes: dict[str, list[Te
             (tid, status, secs, {"traceback": f"Traceback:\nAssertionError: {tid}"}
              if status == "fail" else {}) for tid, status, secs in tests])
         summary = write_lane_reports(parse_stream(stream), lane_dir, lane=lane,
-                                     known_failures=known or {}, flaky=flaky)
+                                     known_failures=known or {}, flaky=flaky).to_dict()
         verdict_lanes[lane] = {
             "verdict": "FAILURE" if summary["failed"] else "SUCCESS",
             **{k: summary[k] for k in ("passed", "failed", "skipped", "known_failures",

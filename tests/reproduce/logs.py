@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import json
 import shutil
 import threading
 from collections.abc import Iterator
@@ -11,6 +12,8 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import yaml
+
+from tests.history.runs import make_run_dir
 
 ZUUL_VARS = {
     "change": "954321", "patchset": "2", "ref": "refs/changes/21/954321/2",
@@ -59,3 +62,23 @@ def serve(folder: Path) -> Iterator[tuple[str, list[str]]]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+FAIL = "glance.tests.unit.test_a.T.test_fails"
+FLAKY_ID = "glance.tests.unit.test_a.T.test_flaky"
+OK = "glance.tests.unit.test_a.T.test_ok"
+TEMPEST = "tempest.api.image.v2.test_images.T.test_x[id-1234,smoke]"
+
+
+def build_logs(tmp_path: Path, *, source: str = "pypi") -> Path:
+    run = make_run_dir(tmp_path / "runs", "20261124-020000-abcd", "2026-11-24T02:00:00Z",
+                       {"unit": [(OK, "success", 0.1), (FAIL, "fail", 0.2),
+                                 (FLAKY_ID, "fail", 0.1)],
+                        "tempest": [(TEMPEST, "success", 1.0)]}, flaky=(FLAKY_ID,))
+    manifest = json.loads((run / "manifest.json").read_text())
+    manifest["glance"].update(source=source, kind=source)
+    if source != "pypi":
+        manifest["glance"].update(path="/opt/stack/glance", git_sha="0" * 40,
+                                  git_ref="HEAD")
+    (run / "manifest.json").write_text(json.dumps(manifest))
+    return zuul_layout(run, tmp_path / "logs")

@@ -17,7 +17,7 @@ import pytest
 
 from tests.reproduce.logs import serve, zuul_layout
 from winci.procs import Runner
-from winci.reproduce import FLAKY, PASSES, REAL
+from winci.reproduce.classify import FLAKY, PASSES, REAL
 from winci.results import parse_stream
 from winci.worktree.sources import DEFAULT_GLANCE_VERSION, fetch_pypi_release
 

@@ -41,7 +41,7 @@ def _reports(tmp_path: Path) -> tuple[dict, Path]:
     cases = parse_stream(mixed_stream(tmp_path / "results.subunit"))
     out = tmp_path / "unit"
     summary = write_lane_reports(cases, out, lane="unit", known_failures=KNOWN, flaky=[FLAKY])
-    return summary, out
+    return summary.to_dict(), out
 
 
 def test_summary_counts_and_groups(tmp_path: Path) -> None:
@@ -66,7 +66,8 @@ def test_known_failure_matches_without_attributes(tmp_path: Path) -> None:
     failing = [c for c in cases if c.test_id.startswith("tempest")]
     failing[0].status = "fail"
     summary = write_lane_reports(failing, tmp_path / "t", lane="tempest",
-                                 known_failures={failing[0].base_id: "no glance-direct"})
+                                 known_failures={failing[0].base_id: "no glance-direct"}
+                                 ).to_dict()
     assert (summary["failed"], summary["known_failures"]) == (0, 1)
 
 

@@ -112,7 +112,7 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("give an action: import, import-run (add), list or regressions",
                          "see winci history --help")
     from winci.history import History, import_run, import_stream
-    from winci.history.runfolder import parse_date
+    from winci.history.dates import parse_date
 
     with History(args.db_url) as history:
         if args.action == "import":

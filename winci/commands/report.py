@@ -30,7 +30,7 @@ def run(args: argparse.Namespace) -> int:
     from winci.results import report  # subunit/testtools load only when the command runs
 
     for lane, where, s in report(args.source, args.out, lane=args.lane):
-        print(f"{lane:<12} {s['total']:>5} tests  {s['passed']:>5} passed  "
-              f"{s['failed']:>3} failed  {s['known_failures']:>3} known  {s['flaky']:>3} flaky  "
-              f"{s['skipped']:>4} skipped  {s['duration_s']:>8.1f} s  -> {where}")
+        print(f"{lane:<12} {s.total:>5} tests  {s.passed:>5} passed  "
+              f"{s.failed:>3} failed  {s.known_failures:>3} known  {s.flaky:>3} flaky  "
+              f"{s.skipped:>4} skipped  {s.duration_s:>8.1f} s  -> {where}")
     return 0

@@ -14,15 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from winci.gerrit.client import GerritClient, GerritNotFound, change_id
-from winci.gerrit.report import (
-    ReportSettings,
-    RunResult,
-    Target,
-    build_review,
-    load_run,
-    resolve_target,
-)
+from winci.gerrit.report import ReportSettings, Target, build_review, load_run, resolve_target
 from winci.masking import GLOBAL_MASKER
+from winci.runfolder import RunRecord
 
 LOG = logging.getLogger(__name__)
 
@@ -40,7 +34,7 @@ class TargetOptions:
 
 @dataclass(frozen=True)
 class Prepared:
-    run: RunResult
+    run: RunRecord
     target: Target
     review: dict[str, Any]
 

@@ -16,11 +16,12 @@ from typing import Any
 from sqlalchemy import delete, insert, select
 
 from winci.errors import UsageError
+from winci.history.dates import naive_utc, parse_date
 from winci.history.db import History
 from winci.history.models import TEST_ID_LEN, Lane, Run, TestResult
-from winci.history.runfolder import naive_utc, parse_date, read_json
 from winci.results import LaneResults, TestCase, parse_stream
-from winci.results.report import SUBUNIT, classification, lane_dirs, read_summary
+from winci.results.report import classification
+from winci.runfolder import MANIFEST, SUBUNIT, LaneFolder, Manifest, RunFolder, Verdict
 
 
 @dataclass
@@ -31,7 +32,7 @@ class LaneInput:
     cases: Sequence[TestCase]
     known_failures: Mapping[str, str]
     flaky: Collection[str] = ()
-    verdict: str | None = None
+    verdict: Verdict | None = None
     error: str | None = None
 
 
@@ -54,12 +55,10 @@ def _test_rows(lane_pk: int, res: LaneResults) -> list[dict[str, Any]]:
 
 def store(history: History, run_id: str, lanes: Sequence[LaneInput], *,
           started: datetime | None = None, finished: datetime | None = None,
-          verdict: str | None = None, manifest: Mapping[str, Any] | None = None,
+          verdict: Verdict | None = None, manifest: Manifest | None = None,
           kind: str = "run", replace: bool = False) -> int:
     """Store one run with its lanes and tests; returns the run's history id."""
-    manifest = manifest or {}
-    glance = manifest.get("glance") or {}
-    patches = manifest.get("patches") or {}
+    glance = manifest.glance if manifest is not None else None
     with history.session() as session, session.begin():
         existing = session.scalar(select(Run).where(Run.run_id == run_id))
         if existing is not None:
@@ -73,13 +72,17 @@ def store(history: History, run_id: str, lanes: Sequence[LaneInput], *,
         run = Run(
             run_id=run_id, kind=kind, started=naive_utc(started),
             finished=naive_utc(finished), verdict=verdict,
-            glance_source=glance.get("source") or glance.get("kind"),
-            glance_version=glance.get("version"),
-            git_ref=glance.get("git_ref"), git_sha=glance.get("git_sha"),
-            change=_str(glance.get("change")), patchset=_str(glance.get("patchset")),
-            queue_hash=patches.get("queue_hash"), winci_version=manifest.get("winci_version"),
-            backend=manifest.get("backend"),
-            manifest=json.dumps(manifest, sort_keys=True) if manifest else None,
+            glance_source=glance.origin if glance else None,
+            glance_version=glance.version if glance else None,
+            git_ref=glance.git_ref if glance else None,
+            git_sha=glance.git_sha if glance else None,
+            change=glance.change if glance else None,
+            patchset=glance.patchset if glance else None,
+            queue_hash=manifest.patches.queue_hash if manifest else None,
+            winci_version=manifest.winci_version if manifest else None,
+            backend=manifest.backend if manifest else None,
+            manifest=json.dumps(manifest.to_dict(), sort_keys=True, default=str)
+            if manifest else None,
             imported_at=datetime.now(UTC).replace(tzinfo=None))
         session.add(run)
         session.flush()
@@ -87,20 +90,16 @@ def store(history: History, run_id: str, lanes: Sequence[LaneInput], *,
             res = LaneResults.classify(item.cases, lane=item.name,
                                        known_failures=item.known_failures, flaky=item.flaky)
             s = res.summary()
-            lane = Lane(run_pk=run.id, name=item.name, verdict=item.verdict, total=s["total"],
-                        passed=s["passed"], failed=s["failed"],
-                        known_failures=s["known_failures"], flaky=s["flaky"],
-                        skipped=s["skipped"], duration_s=s["duration_s"], error=item.error)
+            lane = Lane(run_pk=run.id, name=item.name, verdict=item.verdict, total=s.total,
+                        passed=s.passed, failed=s.failed, known_failures=s.known_failures,
+                        flaky=s.flaky, skipped=s.skipped, duration_s=s.duration_s,
+                        error=item.error)
             session.add(lane)
             session.flush()
             rows = _test_rows(lane.id, res)
             if rows:
                 session.execute(insert(TestResult), rows)
         return run.id
-
-
-def _str(value: object) -> str | None:
-    return None if value is None else str(value)
 
 
 def import_stream(history: History, stream: Path, *, lane: str = "unit",
@@ -114,7 +113,7 @@ def import_stream(history: History, stream: Path, *, lane: str = "unit",
     finished = max(stops) if stops and date is None else None
     if run_id is None:
         run_id = f"import-{lane}-{naive_utc(started):%Y%m%dT%H%M%S}"
-    known, flaky = classification(read_summary(stream.parent)
+    known, flaky = classification(LaneFolder(stream.parent).read_summary()
                                   if stream.name == SUBUNIT else None)
     return store(history, run_id, [LaneInput(lane, cases, known, flaky)], started=started,
                  finished=finished, kind=kind, replace=replace)
@@ -125,30 +124,31 @@ def import_run(history: History, run_dir: Path, *, kind: str | None = None,
     """Load a run folder written by ``winci run``: manifest, verdict and every lane."""
     if not run_dir.is_dir():
         raise UsageError(f"{run_dir} is not a folder", "give a run folder written by winci run")
-    manifest = read_json(run_dir / "manifest.json")
-    verdict = read_json(run_dir / "verdict.json")
-    lane_verdicts: Mapping[str, Any] = verdict.get("lanes") or {}
+    folder = RunFolder(run_dir)
+    manifest = folder.read_manifest()
+    verdict = folder.read_verdict()
+    lane_verdicts = verdict.lanes if verdict is not None else []
     lanes = []
-    for lane_dir in lane_dirs(run_dir):
-        known, flaky = classification(read_summary(lane_dir))
-        info = lane_verdicts.get(lane_dir.name) or {}
-        lanes.append(LaneInput(lane_dir.name, parse_stream(lane_dir / SUBUNIT), known, flaky,
-                               verdict=info.get("verdict"), error=info.get("error")))
+    for lane in folder.lanes():
+        known, flaky = classification(lane.read_summary())
+        info = verdict.lane(lane.name) if verdict is not None else None
+        lanes.append(LaneInput(lane.name, parse_stream(lane.stream), known, flaky,
+                               verdict=info.verdict if info else None,
+                               error=info.error if info else None))
     # lanes that never produced a stream (ERROR before tests ran) are kept with their verdict
-    for name, info in lane_verdicts.items():
-        if not any(item.name == name for item in lanes) and isinstance(info, dict):
-            lanes.append(LaneInput(name, [], {}, verdict=info.get("verdict"),
-                                   error=info.get("error")))
-    if not lanes and not manifest:
-        raise UsageError(f"{run_dir} holds no manifest.json and no <lane>/{SUBUNIT}",
+    for info in lane_verdicts:
+        if not any(item.name == info.name for item in lanes):
+            lanes.append(LaneInput(info.name, [], {}, verdict=info.verdict, error=info.error))
+    if not lanes and manifest is None:
+        raise UsageError(f"{run_dir} holds no {MANIFEST} and no <lane>/{SUBUNIT}",
                          "give a run folder written by winci run")
-    options = manifest.get("options") or {}
+    options: Mapping[str, Any] = manifest.options if manifest else {}
     run_kind = kind or str(options.get("kind") or "run")
-    return store(history, str(manifest.get("run_id") or run_dir.name), lanes,
-                 started=parse_date(manifest.get("started")),
-                 finished=parse_date(manifest.get("finished")),
-                 verdict=verdict.get("verdict"), manifest=manifest, kind=run_kind,
-                 replace=replace)
+    return store(history, (manifest.run_id if manifest else None) or run_dir.name, lanes,
+                 started=parse_date(manifest.started if manifest else None),
+                 finished=parse_date(manifest.finished if manifest else None),
+                 verdict=verdict.verdict if verdict else None, manifest=manifest,
+                 kind=run_kind, replace=replace)
 
 
 def record_run(run_dir: Path, *, url: str | None = None, kind: str | None = None) -> int:

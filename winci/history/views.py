@@ -14,11 +14,12 @@ from pathlib import Path
 from sqlalchemy import select
 
 from winci.errors import UsageError
+from winci.history.dates import parse_date
 from winci.history.db import History
 from winci.history.models import Lane, Run, TestResult
-from winci.history.runfolder import parse_date, read_json
 from winci.results import FAILING, LaneResults, parse_stream
-from winci.results.report import SUBUNIT, classification, lane_dirs, read_summary
+from winci.results.report import classification
+from winci.runfolder import RunFolder, Verdict
 
 PASSING = frozenset({"success", "xfail"})
 
@@ -48,26 +49,36 @@ Key = tuple[str, str]
 class RunView:
     ref: str
     started: datetime | None = None
-    verdict: str | None = None
+    verdict: Verdict | None = None
     tests: dict[Key, Outcome] = field(default_factory=dict)
 
 
 def from_run_dir(run_dir: Path) -> RunView:
     """Read every lane stream of a run folder, classified as its summary.json says."""
-    manifest = read_json(run_dir / "manifest.json")
-    view = RunView(ref=str(manifest.get("run_id") or run_dir.name),
-                   started=parse_date(manifest.get("started")),
-                   verdict=read_json(run_dir / "verdict.json").get("verdict"))
-    for lane_dir in lane_dirs(run_dir):
-        known, flaky = classification(read_summary(lane_dir))
-        res = LaneResults.classify(parse_stream(lane_dir / SUBUNIT), lane=lane_dir.name,
+    folder = RunFolder(run_dir)
+    manifest, verdict = folder.read_manifest(), folder.read_verdict()
+    view = RunView(ref=(manifest.run_id if manifest else None) or run_dir.name,
+                   started=parse_date(manifest.started if manifest else None),
+                   verdict=verdict.verdict if verdict else None)
+    for lane in folder.lanes():
+        known, flaky = classification(lane.read_summary())
+        res = LaneResults.classify(parse_stream(lane.stream), lane=lane.name,
                                    known_failures=known, flaky=flaky)
         flaky_ids = {id(c) for c in res.flaky}
         known_ids = {id(c) for c, _ in res.known}
         for case in res.cases:
-            view.tests[(lane_dir.name, case.base_id)] = Outcome(
+            view.tests[(lane.name, case.base_id)] = Outcome(
                 case.status, case.duration_s, id(case) in flaky_ids, id(case) in known_ids)
     return view
+
+
+def _verdict(stored: str | None) -> Verdict | None:
+    """A verdict stored in the history (None when it has none, or one this winci does
+    not know)."""
+    try:
+        return Verdict(stored) if stored else None
+    except ValueError:
+        return None
 
 
 def find_run(history: History, ref: str) -> Run:
@@ -83,7 +94,7 @@ def find_run(history: History, ref: str) -> Run:
 
 
 def from_history(history: History, run: Run, lane: str | None = None) -> RunView:
-    view = RunView(ref=run.run_id, started=run.started, verdict=run.verdict)
+    view = RunView(ref=run.run_id, started=run.started, verdict=_verdict(run.verdict))
     query = (select(Lane.name, TestResult.test_id, TestResult.status, TestResult.duration_s,
                     TestResult.flaky, TestResult.known)
              .join(Lane, TestResult.lane_pk == Lane.id).where(Lane.run_pk == run.id))

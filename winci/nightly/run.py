@@ -34,6 +34,7 @@ from winci.lanes.base import DEFAULT_LANES
 from winci.masking import GLOBAL_MASKER
 from winci.nightly.report import DEFAULT_NIGHTS, KIND, NightlyReport, build_report, write_report
 from winci.procs import Runner
+from winci.runfolder import Verdict
 from winci.ui import Progress
 
 GLANCE_GIT_URL = "https://opendev.org/openstack/glance"
@@ -65,12 +66,12 @@ class NightlyResult:
     report: NightlyReport
     report_path: Path
     run_dir: Path | None = None
-    verdict: str | None = None
+    verdict: Verdict | None = None
     error: str | None = None
 
     @property
     def exit_code(self) -> int:
-        if self.error is not None or self.verdict in ("ERROR", "PATCH_CONFLICT"):
+        if self.error is not None or (self.verdict is not None and self.verdict.infra):
             return EXIT_INFRA
         return EXIT_FAILURES if self.report.regressions else EXIT_OK
 
@@ -201,7 +202,7 @@ def nightly(opts: NightlyOptions, progress: Progress | None = None,
         error = (f"run {result.run_id} is not the latest nightly in the history "
                  f"{opts.history_url or '(default)'}: it could not be stored")
         report.notes.append(error)
-    if result.verdict in ("ERROR", "PATCH_CONFLICT"):
+    if result.verdict.infra:
         report.notes.append(f"this run ended in {result.verdict}"
                             + (f": {result.error}" if result.error else ""))
     path = write_report(report, result.out_dir)

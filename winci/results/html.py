@@ -53,12 +53,12 @@ def render(res: LaneResults, *, title: str | None = None) -> str:
         "<!DOCTYPE html><html lang=en><head><meta charset=utf-8>",
         f"<title>{escape(title)}</title><style>{_CSS}</style></head><body>",
         f"<h1>{escape(title)}</h1><p class=cards>",
-        f"<span>{s['total']} tests</span><span class=pass>{s['passed']} passed</span>",
-        f"<span class=fail>{s['failed']} failed</span>",
-        f"<span class=flaky>{s['flaky']} flaky</span>",
-        f"<span>{s['known_failures']} known failures</span>",
-        f"<span class=skip>{s['skipped']} skipped</span>",
-        f"<span>{_fmt_s(s['duration_s'])} s</span></p>",
+        f"<span>{s.total} tests</span><span class=pass>{s.passed} passed</span>",
+        f"<span class=fail>{s.failed} failed</span>",
+        f"<span class=flaky>{s.flaky} flaky</span>",
+        f"<span>{s.known_failures} known failures</span>",
+        f"<span class=skip>{s.skipped} skipped</span>",
+        f"<span>{_fmt_s(s.duration_s)} s</span></p>",
         f"<p>Generated {escape(datetime.now(UTC).strftime('%Y-%m-%d %H:%M:%S UTC'))}.</p>",
     ]
     out.append(f"<h2 id=failures class=fail>Failures ({len(res.failures)})</h2>")

@@ -41,9 +41,9 @@ def build(res: LaneResults) -> ET.Element:
     s = res.summary()
     first = min((c.start for c in res.cases if c.start is not None), default=None)
     suite = ET.Element("testsuite", {
-        "name": res.lane, "tests": str(s["total"]), "failures": str(s["failed"]),
-        "errors": "0", "skipped": str(s["skipped"] + s["known_failures"]),
-        "time": f"{s['duration_s']:.3f}"})
+        "name": res.lane, "tests": str(s.total), "failures": str(s.failed),
+        "errors": "0", "skipped": str(s.skipped + s.known_failures),
+        "time": f"{s.duration_s:.3f}"})
     if first is not None:
         suite.set("timestamp", first.strftime("%Y-%m-%dT%H:%M:%S"))
     failures = {id(c) for c in res.failures}

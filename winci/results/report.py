@@ -2,86 +2,57 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Collection, Mapping
 from pathlib import Path
-from typing import Any
 
-from winci.errors import ConfigError, UsageError
+from winci.errors import UsageError
 from winci.results import html, junit
 from winci.results.stream import TestCase, parse_stream
 from winci.results.summary import LaneResults
-
-SUBUNIT = "results.subunit"
-SUMMARY = "summary.json"
-HTML = "testr_results.html"
-JUNIT = "junit.xml"
+from winci.runfolder import HTML, JUNIT, SUBUNIT, LaneFolder, LaneSummary, RunFolder
 
 
 def write_lane_reports(cases: list[TestCase], out_dir: Path, *, lane: str,
                        known_failures: Mapping[str, str] | None = None,
-                       flaky: Collection[str] = (), title: str | None = None) -> dict[str, Any]:
+                       flaky: Collection[str] = (), title: str | None = None) -> LaneSummary:
     """Write ``summary.json``, ``testr_results.html`` and ``junit.xml`` into ``out_dir``.
 
     ``known_failures`` maps test ids (with or without ``[...]`` attributes) to the
     reason they are expected to fail; ``flaky`` lists the ids that failed and then
-    passed their isolated retry. Returns the summary dict.
+    passed their isolated retry. Returns the summary.
     """
     res = LaneResults.classify(cases, lane=lane, known_failures=known_failures, flaky=flaky)
     out_dir.mkdir(parents=True, exist_ok=True)
     summary = res.summary()
-    (out_dir / SUMMARY).write_text(json.dumps(summary, indent=1) + "\n", encoding="utf-8")
+    LaneFolder(out_dir).write_summary(summary)
     (out_dir / HTML).write_text(html.render(res, title=title), encoding="utf-8")
     junit.write(res, out_dir / JUNIT)
     return summary
 
 
-def read_summary(lane_dir: Path) -> dict[str, Any] | None:
-    path = lane_dir / SUMMARY
-    if not path.is_file():
-        return None
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise ConfigError(f"cannot read {path}: {exc}",
-                          "delete it to regenerate from scratch") from None
-    if not isinstance(data, dict):
-        raise ConfigError(f"{path} is not a JSON object")
-    return data
-
-
-def classification(summary: Mapping[str, Any] | None) -> tuple[dict[str, str], list[str]]:
+def classification(summary: LaneSummary | None) -> tuple[dict[str, str], list[str]]:
     """The known failures and flaky ids recorded in an existing ``summary.json``."""
-    if not summary:
-        return {}, []
-    known = {str(k["id"]): str(k.get("reason", "")) for k in summary.get("known", [])}
-    flaky = [str(t) for t in summary.get("flaky_tests", [])]
-    return known, flaky
-
-
-def lane_dirs(run_dir: Path) -> list[Path]:
-    """The lane folders of a run folder: every direct subfolder with a subunit stream."""
-    return sorted(p for p in run_dir.iterdir() if (p / SUBUNIT).is_file())
+    return summary.classification() if summary is not None else ({}, [])
 
 
 def report(source: Path, out: Path | None = None, *,
-           lane: str | None = None) -> list[tuple[str, Path, dict[str, Any]]]:
+           lane: str | None = None) -> list[tuple[str, Path, LaneSummary]]:
     """Regenerate the reports of a subunit stream or of every lane of a run folder.
 
     For a run folder the reports go beside each lane's stream (or ``out/<lane>``);
     the known failures and flaky ids come from the lane's existing ``summary.json``,
     so regenerating gives the same result. For a stream, the reports go into
     ``out`` (default: the stream's folder). Returns ``(lane, report dir, summary)``
-for each lane.
+    for each lane.
     """
     if not source.exists():
         raise UsageError(f"{source} does not exist", "give a subunit stream or a run folder")
     if source.is_dir():
-        lanes = lane_dirs(source)
+        lanes = RunFolder(source).lanes()
         if not lanes:
             raise UsageError(f"{source} holds no <lane>/{SUBUNIT}",
                              "give a run folder written by `winci run`, or a subunit stream")
-        items = [(d.name, d / SUBUNIT, (out / d.name) if out else d, d) for d in lanes]
+        items = [(d.name, d.stream, (out / d.name) if out else d.path, d.path) for d in lanes]
     else:
         dest = out or source.parent
         in_lane_dir = source.name == SUBUNIT
@@ -90,7 +61,7 @@ for each lane.
         items = [(name, source, dest, source.parent if in_lane_dir else dest)]
     result = []
     for name, stream, dest, previous in items:
-        known, flaky = classification(read_summary(previous))
+        known, flaky = classification(LaneFolder(previous).read_summary())
         summary = write_lane_reports(parse_stream(stream, strict=True), dest, lane=name,
                                      known_failures=known, flaky=flaky)
         result.append((name, dest, summary))

@@ -1,4 +1,4 @@
-"""Classify a lane's tests and build its ``summary.json`` dict.
+"""Classify a lane's tests and build its summary (``summary.json``'s model).
 
 A failing test (``fail`` or ``uxsuccess``) counts as an unexpected failure unless
 its id is on the lane's known-failure list or it passed its isolated retry
@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 from winci.results.stream import FAILING, TestCase
+from winci.runfolder import FailedTest, KnownFailure, LaneSummary, SkippedTest, SlowTest
 
 SLOWEST = 20
 
@@ -71,22 +71,15 @@ class LaneResults:
     def slowest(self, n: int = SLOWEST) -> list[TestCase]:
         return sorted(self.cases, key=lambda c: c.duration_s, reverse=True)[:n]
 
-    def summary(self) -> dict[str, Any]:
-        return {
-            "lane": self.lane,
-            "total": len(self.cases),
-            "passed": self.passed,
-            "failed": len(self.failures),
-            "known_failures": len(self.known),
-            "flaky": len(self.flaky),
-            "skipped": len(self.skips),
-            "expected_failures": self.expected_failures,
-            "duration_s": round(self.wall_s, 3),
-            "failures": [{"id": c.test_id, "status": c.status, "traceback": c.details,
-                          "duration_s": round(c.duration_s, 3)} for c in self.failures],
-            "known": [{"id": c.test_id, "reason": reason} for c, reason in self.known],
-            "flaky_tests": [c.test_id for c in self.flaky],
-            "skips": [{"id": c.test_id, "reason": c.details} for c in self.skips],
-            "slowest": [{"id": c.test_id, "duration_s": round(c.duration_s, 3)}
-                        for c in self.slowest()],
-        }
+    def summary(self) -> LaneSummary:
+        return LaneSummary(
+            lane=self.lane, total=len(self.cases), passed=self.passed,
+            failed=len(self.failures), known_failures=len(self.known), flaky=len(self.flaky),
+            skipped=len(self.skips), expected_failures=self.expected_failures,
+            duration_s=round(self.wall_s, 3),
+            failures=[FailedTest(c.test_id, c.status, c.details, round(c.duration_s, 3))
+                      for c in self.failures],
+            known=[KnownFailure(c.test_id, reason) for c, reason in self.known],
+            flaky_tests=[c.test_id for c in self.flaky],
+            skips=[SkippedTest(c.test_id, c.details) for c in self.skips],
+            slowest=[SlowTest(c.test_id, round(c.duration_s, 3)) for c in self.slowest()])

@@ -1,24 +1,10 @@
-"""Small readers shared by the history loaders: JSON files of a run folder, dates."""
+"""Dates as the history stores them: naive UTC, read from ISO 8601."""
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
-from pathlib import Path
-from typing import Any
 
-from winci.errors import ConfigError, UsageError
-
-
-def read_json(path: Path) -> dict[str, Any]:
-    """A JSON object from a run folder (``manifest.json``, ``verdict.json``); {} if absent."""
-    if not path.is_file():
-        return {}
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise ConfigError(f"cannot read {path}: {exc}") from None
-    return data if isinstance(data, dict) else {}
+from winci.errors import UsageError
 
 
 def naive_utc(value: datetime | None) -> datetime | None:
