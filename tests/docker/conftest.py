@@ -15,10 +15,11 @@ import pytest
 from winci.docker.build import BuiltImage
 from winci.docker.engine import connect
 from winci.docker.images import BuildOptions, BuildPlan
-from winci.docker.prepare import build_images
+from winci.docker.prepare import build_from_source
 from winci.errors import InfraError
 from winci.host.paths import cache_dir
 from winci.procs import Runner
+from winci.ui import Progress
 
 PODMAN_SOCK = "/run/winci-podman.sock"
 DEBOOTSTRAP_IMAGE = "localhost/winci/debian:bookworm"
@@ -72,7 +73,7 @@ def built(engine: docker.DockerClient, tmp_path_factory: pytest.TempPathFactory)
     logs = tmp_path_factory.mktemp("build-logs")
     start = time.monotonic()
     with Runner(logs, run_id="test-build") as runner:
-        prepared, images = build_images(engine, options, None, runner)
+        prepared, images = build_from_source(engine, options, None, runner, Progress())
     assert prepared.glance_tree is not None
     return Built(prepared.plan, {b.name: b for b in images}, prepared.glance_tree,
                  prepared.wheels, time.monotonic() - start)

@@ -1,5 +1,6 @@
 """The docker code against a real engine (podman's Docker API here): image builds, the
-layer cache across a Glance source change, winci down, and the DockerStack.
+layer cache across a Glance source change, winci down, and a run's containers
+(RunContainers).
 """
 
 from __future__ import annotations
@@ -17,9 +18,9 @@ import requests
 
 from tests.docker.conftest import Built, ca_bundle, linux_base_image
 from winci.docker import labels as lbl
-from winci.docker.backend import DockerStack, ServiceSpec, host_user
 from winci.docker.build import build_plan
 from winci.docker.cleanup import down, leftovers
+from winci.docker.containers import RunContainers, ServiceSpec, host_user
 from winci.docker.images import SERVICES, BuildOptions, GlanceInfo, make_plan, stage_contexts
 from winci.host.netutil import free_port
 from winci.stack.services import KeystoneAPI
@@ -144,13 +145,13 @@ def test_down_removes_only_what_is_labelled(engine: docker.DockerClient, built: 
                 pass
 
 
-def test_docker_stack_starts_waits_and_saves_logs(engine: docker.DockerClient, built: Built,
+def test_run_containers_start_wait_and_save_logs(engine: docker.DockerClient, built: Built,
                                                   run_id: str, tmp_path: Path) -> None:
     """MariaDB for real through ``winci serve mysql``; a stand-in HTTP server in the
     Glance image (the lead's end-to-end run serves the real Glance)."""
     run_dir = tmp_path / "run"
     db_port, web_port = free_port(), free_port()
-    with DockerStack(engine, run_id=run_id, run_dir=run_dir) as stack:
+    with RunContainers(engine, run_id=run_id, run_dir=run_dir) as stack:
         mysql = stack.start(ServiceSpec("mysql", built.images["mysql"].ref, db_port,
                                         health_timeout=120))
         glance = stack.start(ServiceSpec(
@@ -195,7 +196,7 @@ def test_doctor_reports_this_engine(engine: docker.DockerClient, tmp_path: Path)
     assert any(c.name == "engine OS type" and c.status == FAIL for c in checks)
 
 
-def _keystone_up(stack: DockerStack, settings: StackSettings, image: str,
+def _keystone_up(stack: RunContainers, settings: StackSettings, image: str,
                  binds: dict[str, str]) -> None:
     """keystone-manage steps as one-shot containers, then ``winci serve keystone``."""
     kdir = settings.service_dir("keystone")
@@ -231,7 +232,7 @@ def test_keystone_serves_from_its_image_with_the_shared_template(
     as the local backend (SQLite here; MariaDB is the lead's end-to-end run), with the
     run folders bind-mounted at their host paths and the caller's uid."""
     settings, binds = _settings(run_id, tmp_path)
-    with DockerStack(engine, run_id=run_id, run_dir=tmp_path / "run", user=host_user()) as stack:
+    with RunContainers(engine, run_id=run_id, run_dir=tmp_path / "run", user=host_user()) as stack:
         _keystone_up(stack, settings, built.images["keystone"].ref, binds)
         api = KeystoneAPI(f"{settings.keystone_url}/v3", settings.admin_password)
         assert api.ensure("projects", {"name": "service", "domain_id": "default"})
@@ -256,7 +257,7 @@ def test_glance_stores_an_image_in_the_store_volume(
     shutil.copyfile(built.glance_tree / "etc" / "glance-api-paste.ini",
                     gdir / "glance-api-paste.ini")
     image = built.images["glance"].ref
-    with DockerStack(engine, run_id=run_id, run_dir=tmp_path / "run", user=host_user()) as stack:
+    with RunContainers(engine, run_id=run_id, run_dir=tmp_path / "run", user=host_user()) as stack:
         _keystone_up(stack, settings, built.images["keystone"].ref, binds)
         api = KeystoneAPI(f"{settings.keystone_url}/v3", settings.admin_password)
         project = api.ensure("projects", {"name": "service", "domain_id": "default"})

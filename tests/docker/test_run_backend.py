@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -16,6 +17,7 @@ import pytest
 
 from tests.docker.conftest import linux_base_image
 from winci.docker.cleanup import leftovers
+from winci.envs.constraints import upper_constraints
 
 pytestmark = pytest.mark.integration
 
@@ -46,10 +48,22 @@ def _docker_run(engine: docker.DockerClient, tmp_path: Path,
 
 def test_docker_backend_run_passes_and_leaves_nothing(engine: docker.DockerClient,
                                                       tmp_path: Path) -> None:
+    # --constraints reaches the docker backend: a copy of the default (same pins, so the
+    # engine's layer cache holds; tests/docker/test_backend_constraints.py changes a pin)
+    constraints = tmp_path / "constraints.txt"
+    shutil.copyfile(upper_constraints(), constraints)
     done, out, run_id = _docker_run(engine, tmp_path, "unit", "tempest",
-                                    "--filter", UNIT_AND_IMAGES)
+                                    "--filter", UNIT_AND_IMAGES,
+                                    "--constraints", str(constraints))
     try:
         assert done.returncode == 0, done.stdout[-3000:]
+        # the tree is prepared once, before the images are built from it
+        started = [line.split("] ", 1)[1] for line in done.stdout.splitlines()
+                   if line.startswith("[") and line.endswith(" ...")]
+        assert started.count("patch queue ...") == 1, started
+        assert started.count("patched libraries ...") == 1, started
+        assert started.index("patched libraries ...") < started.index(
+            "images (cached layers are reused) ...")
         verdict = json.loads((out / "verdict.json").read_text())
         assert verdict["verdict"] == "SUCCESS"
         unit, tempest = verdict["lanes"]["unit"], verdict["lanes"]["tempest"]
@@ -57,6 +71,8 @@ def test_docker_backend_run_passes_and_leaves_nothing(engine: docker.DockerClien
         assert tempest["passed"] >= 3 and tempest["failed"] == 0
         manifest = json.loads((out / "manifest.json").read_text())
         assert manifest["backend"] == "docker"
+        assert manifest["options"]["constraints"] == str(constraints)
+        assert list(manifest["timings"]["phases_s"]).count("patch queue") == 1
         assert manifest["images"]["glance"].startswith("winci/glance:")
         for lane in ("unit", "tempest"):
             for name in ("results.subunit", "summary.json", "junit.xml", "testr_results.html"):

@@ -30,8 +30,7 @@ def _pass(tmp: Path, tree: Path, lane: str,
           concurrency: int = 1) -> tuple[int, list[tuple[str, str]], Path]:
     out = tmp / lane
     ctx = LaneContext(name="unit", out_dir=out, runner=Runner(out / "logs"),
-                      progress=Progress(), glance_tree=tree, glance_venv=None,
-                      concurrency=concurrency)
+                      progress=Progress(), glance_tree=tree, concurrency=concurrency)
     stream = out / "results.subunit"
     done = stestr_pass(ctx, stestr=STESTR, cwd=tree, stream=stream, ids=None,
                        run_args=["run"], env={}, label="stestr-unit", test_filter=None)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from winci.worktree.sources import sync_tree
+from winci.worktree.mirror import mirror_tree
 from winci.worktree.tree import PATCHED_STAMP, record_patched, still_patched
 
 
@@ -25,7 +25,7 @@ def _patch(tree: Path) -> list[str]:
 
 def _prepared(tmp_path: Path) -> tuple[Path, Path]:
     src, tree = _source(tmp_path / "src"), tmp_path / "tree"
-    assert sync_tree(src, tree) == 2
+    assert mirror_tree(src, tree) == 2
     record_patched(tree, src, "q1", _patch(tree))
     return src, tree
 
@@ -34,7 +34,7 @@ def test_unchanged_tree_is_kept_with_its_patches(tmp_path: Path) -> None:
     src, tree = _prepared(tmp_path)
     keep = still_patched(tree, src, "q1")
     assert keep == {"pkg/a.py", "pkg/new.py", PATCHED_STAMP}
-    assert sync_tree(src, tree, keep=keep) == 0
+    assert mirror_tree(src, tree, keep=keep) == 0
     assert (tree / "pkg" / "a.py").read_text() == "a = 2  # patched\n"
     assert (tree / "pkg" / "new.py").is_file() and (tree / PATCHED_STAMP).is_file()
 
@@ -50,7 +50,7 @@ def test_a_changed_source_file_applies_again(tmp_path: Path) -> None:
     (src / "pkg" / "a.py").write_text("a = 3\n")
     assert still_patched(tree, src, "q1") is None
     # then a plain sync restores the source and drops what the queue added
-    sync_tree(src, tree)
+    mirror_tree(src, tree)
     assert (tree / "pkg" / "a.py").read_text() == "a = 3\n"
     assert not (tree / "pkg" / "new.py").exists() and not (tree / PATCHED_STAMP).exists()
 

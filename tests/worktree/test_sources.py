@@ -1,4 +1,4 @@
-"""The Glance source: validation, version and git identity, the work-tree sync."""
+"""The Glance source: validation, version and git identity."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 
 from winci.errors import UsageError
 from winci.procs import Runner
-from winci.worktree.sources import _pep440, resolve, sync_tree, validate_glance_tree
+from winci.worktree.sources import _pep440, resolve, validate_glance_tree
 
 
 def make_tree(root: Path) -> Path:
@@ -47,18 +47,3 @@ def test_pep440() -> None:
 def test_not_a_glance_tree(tmp_path: Path) -> None:
     with pytest.raises(UsageError, match=r"missing glance/__init__\.py"):
         validate_glance_tree(tmp_path)
-
-
-def test_sync_copies_changes_and_removes_stale_files(tmp_path: Path) -> None:
-    src = make_tree(tmp_path / "src")
-    dest = tmp_path / "dest"
-    (src / ".git").mkdir()
-    (src / ".git" / "HEAD").write_text("ref")
-    assert sync_tree(src, dest) == 3
-    assert not (dest / ".git").exists()
-    assert sync_tree(src, dest) == 0
-    (dest / "stale.py").write_text("")
-    (src / "glance" / "__init__.py").write_text("changed = True\n")
-    assert sync_tree(src, dest) == 1
-    assert not (dest / "stale.py").exists()
-    assert (dest / "glance" / "__init__.py").read_text() == "changed = True\n"

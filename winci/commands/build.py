@@ -42,6 +42,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="where build contexts are staged (default: <cache>/build)")
     parser.add_argument("--no-patches", action="store_true",
                         help="build from the unpatched source (Linux debugging)")
+    parser.add_argument("--constraints", type=Path, metavar="FILE",
+                        help="pip constraints for the patched libraries and the images' "
+                             "dependencies (default: constraints/upper-constraints.txt)")
     parser.add_argument("--no-cache", action="store_true", help="ignore the layer cache")
     parser.add_argument("--dry-run", action="store_true",
                         help="print the plan and build nothing")
@@ -62,23 +65,30 @@ def options_from(args: argparse.Namespace) -> BuildOptions:
         platform=args.platform, base=args.base,
         work_dir=(args.work_dir or cache_dir() / "build").resolve(),
         linux_base_image=args.linux_base_image, ca_bundle=_ca_bundle(args),
-        installers=args.installers, images=tuple(args.images or IMAGES))
+        installers=args.installers, images=tuple(args.images or IMAGES),
+        constraints=args.constraints)
 
 
 def run(args: argparse.Namespace) -> int:
     from winci.docker.build import results_table
     from winci.docker.engine import connect
-    from winci.docker.prepare import build_images, dry_run_plan
+    from winci.docker.prepare import build_from_source, dry_run_plan
+    from winci.envs.constraints import validate_constraints
     from winci.procs import Runner
+    from winci.ui import Progress
 
     options = options_from(args)
     options.validate()
+    if args.constraints is not None:
+        validate_constraints(args.constraints)
     with Runner(options.work_dir / "logs", run_id="build") as runner:
         if args.dry_run:
-            print(plan_table(dry_run_plan(options, args.glance_src, runner)), end="")
+            plan = dry_run_plan(options, args.glance_src, runner,
+                                apply_patches=not args.no_patches)
+            print(plan_table(plan), end="")
             return EXIT_OK
-        _, built = build_images(connect(), options, args.glance_src, runner,
-                                apply_patches=not args.no_patches, nocache=args.no_cache,
-                                echo=lambda text: print(text, end="", flush=True))
+        _, built = build_from_source(connect(), options, args.glance_src, runner, Progress(),
+                                     apply_patches=not args.no_patches, nocache=args.no_cache,
+                                     echo=lambda text: print(text, end="", flush=True))
     print(results_table(built), end="")
     return EXIT_OK

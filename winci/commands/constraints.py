@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from winci.envs.builder import validate_constraints
-from winci.envs.constraints import UPSTREAM_URL, refresh
+from winci.envs.constraints import UPSTREAM_URL, refresh, validate_constraints
 from winci.host.paths import repo_file
 
 HELP = "check or refresh the constraints files in constraints/"

@@ -6,6 +6,7 @@ import argparse
 import os
 from pathlib import Path
 
+from winci.backends import BACKENDS
 from winci.commands import _options as options
 from winci.lanes.base import DEFAULT_LANES, LANES
 from winci.runs import RunOptions, execute
@@ -39,15 +40,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--keep", action="store_true",
                         help="leave the stack up; print its endpoints and credentials file")
     options.no_patches(parser)
-    parser.add_argument("--backend", choices=("local", "docker"), default="local",
-                        help="local: processes on this host (default); docker: containers")
+    parser.add_argument("--backend", choices=tuple(BACKENDS), default="local",
+                        help="; ".join(f"{e.name}: {e.help}" for e in BACKENDS.values()))
     parser.add_argument("--no-retry", dest="retry_failures", action="store_false",
                         help="do not re-run failed tests in isolation to spot flaky ones")
     parser.add_argument("--lane-timeout", type=float, metavar="SECONDS",
                         help="time limit of each lane's test runner")
     parser.add_argument("--constraints", type=Path, metavar="FILE",
-                        help="pip constraints for the Glance, Keystone and tempest venvs "
-                             "(default: constraints/upper-constraints.txt)")
+                        help="pip constraints for the patched libraries and the Glance, "
+                             "Keystone and tempest environments or images (default: "
+                             "constraints/upper-constraints.txt)")
     parser.add_argument("--keystone-port", type=int, metavar="PORT",
                         help="serve Keystone on this port (default: a free one)")
     parser.add_argument("--glance-port", type=int, metavar="PORT",

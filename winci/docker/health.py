@@ -5,7 +5,7 @@ Healthy (exit 0) when the service accepts TCP connections on 127.0.0.1:PORT and,
 ``$WINCI_PORT``, else the ``--port`` of the ``winci serve`` process in the container
 (found with psutil, so the same check runs in Linux and Windows containers).
 Engines that do not run health checks themselves (podman without systemd) get the same
-command run through ``exec`` by :class:`winci.docker.backend.DockerStack`.
+command run through ``exec`` by :class:`winci.docker.containers.RunContainers`.
 """
 
 from __future__ import annotations

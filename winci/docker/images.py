@@ -4,7 +4,8 @@ Images inherit kolla-style: ``winci/base`` (OS, Python, winci's dependencies), t
 image per service. Every service Dockerfile has the same stable layer order:
 
 1. OS and Python (in ``winci/base``);
-2. dependencies: the service's requirements, pinned by the repository's constraints;
+2. dependencies: the service's requirements, pinned by the run's constraints (the
+   repository's unless ``winci run --constraints`` names others);
 3. ``src/``: the patched sources (the Glance tree with the patch queue applied, and
    wheels of the libraries the queue patches), so a new patch set rebuilds from here;
 4. winci itself (entrypoint ``winci serve``, templates, launcher).
@@ -29,10 +30,13 @@ from pathlib import Path
 
 from winci import __version__
 from winci.docker import labels as lbl
+from winci.envs.constraints import flatten, upper_constraints
 from winci.envs.specs import KEYSTONE_VERSION, TEMPEST_VERSION, glance_env, keystone_env
 from winci.envs.specs import tempest_env as _tempest_env
 from winci.errors import UsageError
 from winci.host.paths import cache_dir, repo_file
+from winci.worktree.mirror import mirror_tree
+from winci.worktree.tree import PATCHED_STAMP
 
 PLATFORMS = ("linux", "windows")
 # Windows Server Core tags and the Windows build each one is (process isolation needs
@@ -97,6 +101,9 @@ class BuildOptions:
     patches_applied: bool = False
     images: tuple[str, ...] = IMAGES
     repo_prefix: str = REPO_PREFIX           # image names: <prefix>/<image>
+    # pins the images' dependency layers in place of constraints/upper-constraints.txt
+    # (``winci run --constraints``); None: the repository's
+    constraints: Path | None = None
 
     def validate(self) -> None:
         if self.platform not in PLATFORMS:
@@ -170,10 +177,30 @@ def _digest(*parts: str) -> str:
     return h.hexdigest()
 
 
-def _constraints_digest() -> str:
-    folder = repo_file("constraints")
-    return _digest(*(f"{p.name}:{p.read_text(encoding='utf-8')}"
-                     for p in sorted(folder.glob("*.txt"))))
+def staged_constraints(constraints: Path | None) -> dict[str, str]:
+    """The files of the base image's ``constraints/`` folder: the repository's, with
+    ``constraints`` (flattened: its includes read in) as ``upper-constraints.txt`` when
+    given, so the service images' dependencies are pinned by it (and winci's own too,
+    through ``winci.txt``'s ``-c upper-constraints.txt``)."""
+    files = {p.name: p.read_text(encoding="utf-8")
+             for p in sorted(repo_file("constraints").glob("*.txt"))}
+    if constraints is not None and constraints.resolve() != upper_constraints().resolve():
+        files[upper_constraints().name] = flatten(constraints)
+    return files
+
+
+def stage_constraints(dest: Path, constraints: Path | None) -> None:
+    """Write :func:`staged_constraints` to ``dest`` (and nothing else there)."""
+    files = staged_constraints(constraints)
+    for name, text in files.items():
+        _write_if_changed(dest / name, text)
+    for path in dest.iterdir():
+        if path.name not in files:
+            shutil.rmtree(path) if path.is_dir() else path.unlink()
+
+
+def _constraints_digest(constraints: Path | None) -> str:
+    return _digest(*(f"{name}:{text}" for name, text in staged_constraints(constraints).items()))
 
 
 def service_requirements(name: str, glance: GlanceInfo) -> list[str]:
@@ -205,7 +232,8 @@ def make_plan(options: BuildOptions, glance: GlanceInfo) -> BuildPlan:
     if options.ca_bundle and not windows:
         pip_cert = {"PIP_CERT": "/opt/winci/build-ca/ca-bundle.crt"}
 
-    base_key = _digest(_constraints_digest(), *winci_requirements(), options.base_tag)[:8]
+    base_key = _digest(_constraints_digest(options.constraints), *winci_requirements(),
+                       options.base_tag)[:8]
     base_args: dict[str, str] = dict(pip_cert)
     if windows:
         base_args["BASE_TAG"] = options.base
@@ -316,25 +344,6 @@ def _copy_if_changed(src: Path, dest: Path) -> None:
     shutil.copy2(src, dest)
 
 
-def _mirror(src: Path, dest: Path, ignore: tuple[str, ...] = ("__pycache__",)) -> None:
-    """Make ``dest`` hold exactly the files of ``src`` (content-compared copies)."""
-    wanted: set[Path] = set()
-    for path in sorted(src.rglob("*")):
-        rel = path.relative_to(src)
-        if any(part in ignore or part.endswith((".egg-info", ".pyc")) for part in rel.parts):
-            continue
-        if path.is_file():
-            wanted.add(rel)
-            _copy_if_changed(path, dest / rel)
-    if dest.is_dir():
-        for path in sorted(dest.rglob("*"), reverse=True):
-            rel = path.relative_to(dest)
-            if path.is_file() and rel not in wanted:
-                path.unlink()
-            elif path.is_dir() and not any(path.iterdir()):
-                path.rmdir()
-
-
 def stage_winci_source(dest: Path) -> None:
     """winci's source (pyproject.toml, README.md, winci/) for ``pip install``."""
     root = repo_file()
@@ -343,7 +352,7 @@ def stage_winci_source(dest: Path) -> None:
                          "run winci build from a winci checkout (pip install -e .)")
     for name in ("pyproject.toml", "README.md"):
         _copy_if_changed(root / name, dest / name)
-    _mirror(root / "winci", dest / "winci")
+    mirror_tree(root / "winci", dest / "winci", compare="content")
 
 
 def stage_contexts(plan: BuildPlan, *, glance_tree: Path | None = None,
@@ -365,7 +374,7 @@ def stage_contexts(plan: BuildPlan, *, glance_tree: Path | None = None,
             text = repo_file("dockerfiles", spec.name, name).read_text(encoding="utf-8")
             _write_if_changed(ctx / name, text + label_instruction(spec.labels))
         if spec.name == "base":
-            _mirror(repo_file("constraints"), ctx / "constraints")
+            stage_constraints(ctx / "constraints", o.constraints)
             _write_if_changed(ctx / "requirements-winci.txt",
                               "\n".join(spec.requirements) + "\n")
             (ctx / "build-ca").mkdir(exist_ok=True)
@@ -380,8 +389,9 @@ def stage_contexts(plan: BuildPlan, *, glance_tree: Path | None = None,
                 if spec.name == "glance":
                     if glance_tree is None:
                         raise UsageError("no Glance source to put in the glance image")
-                    _mirror(glance_tree, src / "glance", ignore=(".git", "__pycache__",
-                                                                  ".tox", ".stestr"))
+                    # the work tree's patch stamp is winci's, not Glance's
+                    mirror_tree(glance_tree, src / "glance", exclude={PATCHED_STAMP},
+                                compare="content")
                     keep.add("glance")
                 for dist in spec.libraries:
                     if dist in wheels:

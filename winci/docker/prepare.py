@@ -1,14 +1,17 @@
-"""Everything ``winci build`` does before the engine: sources, patches, plan, contexts.
+"""From a prepared Glance tree to built images: the plan, the contexts, the build.
 
-Steps, in order:
+``winci build`` and a docker-backend run share these steps. The tree itself (synced,
+patched once, with the patched libraries' wheels built from the run's constraints)
+comes from :func:`winci.worktree.prepared.prepare_tree`, the one preparation there is:
+a run makes it before choosing where to execute it; ``winci build`` through
+:func:`build_from_source`. Here nothing resolves, syncs or patches a source again.
 
-1. resolve the Glance source (``--glance-src`` or the pinned PyPI release);
-2. copy it to a work tree and apply the patch queue's Glance series there;
-3. build wheels of the libraries the queue patches (keystone, oslo.log, ...);
-4. make the plan (tags from the Glance version, the queue hash and winci's version);
-5. stage the build contexts (``<work_dir>/<platform>/<image>/``).
+1. the plan: tags from the Glance version, the queue hash and winci's version;
+2. the contexts (``<work_dir>/<platform>/<image>/``): the tree, its wheels and its
+   constraints staged into them;
+3. the build, one per work dir at a time.
 
-A dry run stops after step 4 and touches nothing: it neither downloads nor patches.
+A dry run makes only the plan and touches nothing: it neither downloads nor patches.
 """
 
 from __future__ import annotations
@@ -27,13 +30,19 @@ from winci.docker.images import (
     plan_table,
     stage_contexts,
 )
+from winci.envs.constraints import upper_constraints
+from winci.patches import current_queue
 from winci.procs import Runner
-from winci.worktree.sources import DEFAULT_GLANCE_VERSION, resolve, sync_tree
+from winci.ui import Progress
+from winci.worktree.prepared import PreparedTree, prepare_tree
+from winci.worktree.sources import DEFAULT_GLANCE_VERSION, GlanceSource, resolve
 
 if TYPE_CHECKING:
     import docker
 
     from winci.docker.build import BuiltImage
+
+Echo = Callable[[str], None]
 
 
 @dataclass
@@ -43,68 +52,79 @@ class Prepared:
     wheels: dict[str, Path] = field(default_factory=dict)
 
 
-def _queue() -> tuple[str, bool]:
-    """The queue hash and whether it patches anything."""
-    from winci.patches import load_queue, queue_hash
-
-    queue = load_queue()
-    return queue_hash(queue), any(series.patches for series in queue)
+def glance_info(source: GlanceSource, tree: Path | None) -> GlanceInfo:
+    return GlanceInfo(version=source.version, tree=tree, kind=source.kind,
+                      git_ref=source.git_ref, git_sha=source.git_sha)
 
 
-def dry_run_plan(options: BuildOptions, glance_src: Path | None, runner: Runner) -> BuildPlan:
+def dry_run_plan(options: BuildOptions, glance_src: Path | None, runner: Runner, *,
+                 apply_patches: bool = True) -> BuildPlan:
     """The plan without downloading, patching or staging anything."""
-    qhash, patches = _queue()
+    queue = current_queue()
     if glance_src is None:
         glance = GlanceInfo(version=DEFAULT_GLANCE_VERSION, kind="pypi")
     else:
         source = resolve(glance_src, runner)  # a local tree: reads it, downloads nothing
-        glance = GlanceInfo(version=source.version, tree=source.path, kind=source.kind,
-                            git_ref=source.git_ref, git_sha=source.git_sha)
-    return make_plan(replace(options, queue_hash=qhash, patches_applied=patches), glance)
+        glance = glance_info(source, source.path)
+    return make_plan(replace(options, queue_hash=queue.hash,
+                             patches_applied=apply_patches and queue.patches_anything), glance)
 
 
-def prepare(options: BuildOptions, glance_src: Path | None, runner: Runner, *,
-            apply_patches: bool = True) -> Prepared:
-    """Sources patched, wheels built, plan made and contexts staged, ready to build."""
-    from winci.envs.specs import upper_constraints
-    from winci.patches import apply_glance, prepare_patched_libraries
-
-    qhash, patches = _queue()
-    source = resolve(glance_src, runner)
-    work = options.work_dir / "glance-work"
-    sync_tree(source.path, work)
-    wheels: dict[str, Path] = {}
-    if apply_patches:
-        apply_glance(runner, work)
-        wheels = prepare_patched_libraries(runner, upper_constraints())
-    glance = GlanceInfo(version=source.version, tree=work, kind=source.kind,
-                        git_ref=source.git_ref, git_sha=source.git_sha)
-    plan = make_plan(replace(options, queue_hash=qhash,
-                             patches_applied=patches and apply_patches), glance)
-    stage_contexts(plan, glance_tree=work, wheels=wheels)
-    return Prepared(plan, work, wheels)
+def stage(options: BuildOptions, tree: PreparedTree) -> Prepared:
+    """The plan for ``tree`` and its contexts staged: the patched tree, its wheels, and
+    its constraints pinning the dependency layers."""
+    plan = make_plan(replace(options, queue_hash=tree.queue.hash,
+                             patches_applied=tree.patched and tree.queue.patches_anything,
+                             constraints=tree.constraints),
+                     glance_info(tree.source, tree.path))
+    stage_contexts(plan, glance_tree=tree.path, wheels=tree.wheels)
+    return Prepared(plan, tree.path, dict(tree.wheels))
 
 
-def build_images(client: docker.DockerClient, options: BuildOptions, glance_src: Path | None,
-                 runner: Runner, *, apply_patches: bool = True, nocache: bool = False,
-                 echo: Callable[[str], None] | None = None) -> tuple[Prepared, list[BuiltImage]]:
-    """Prepare and build every image of ``options``, one build per work dir at a time.
-
-    This is what ``winci build`` runs, and what a docker-backend run calls before it
-    starts the stack: it returns the plan (image refs in ``plan.image(name).ref``) and
-    the built images with their durations and cache use.
-    """
+def _stage_and_build(client: docker.DockerClient, options: BuildOptions, tree: PreparedTree,
+                     runner: Runner, nocache: bool,
+                     echo: Echo | None) -> tuple[Prepared, list[BuiltImage]]:
     from winci.docker.build import build_plan
+
+    prepared = stage(options, tree)
+    if echo:
+        echo(plan_table(prepared.plan))
+    return prepared, build_plan(client, prepared.plan, runner.log_dir, nocache=nocache)
+
+
+def build_images(client: docker.DockerClient, options: BuildOptions, tree: PreparedTree,
+                 runner: Runner, *, nocache: bool = False,
+                 echo: Echo | None = None) -> tuple[Prepared, list[BuiltImage]]:
+    """Stage ``tree`` and build every image of ``options``, one build per work dir at a
+    time: what a docker-backend run does with the tree it prepared. Returns the plan
+    (image refs in ``plan.image(name).ref``) and the built images (durations, cache use).
+    """
     from winci.host.filelock import FileLock
 
     options = _with_local_base(client, options)
     options.work_dir.mkdir(parents=True, exist_ok=True)
     with FileLock(options.work_dir / "build.lock", what="another winci build"):
-        prepared = prepare(options, glance_src, runner, apply_patches=apply_patches)
-        if echo:
-            echo(plan_table(prepared.plan))
-        built = build_plan(client, prepared.plan, runner.log_dir, nocache=nocache)
-    return prepared, built
+        return _stage_and_build(client, options, tree, runner, nocache, echo)
+
+
+def build_from_source(client: docker.DockerClient, options: BuildOptions,
+                      glance_src: Path | None, runner: Runner, progress: Progress, *,
+                      apply_patches: bool = True, nocache: bool = False,
+                      echo: Echo | None = None) -> tuple[Prepared, list[BuiltImage]]:
+    """``winci build``: the source prepared into ``<work_dir>/glance-work`` by
+    :func:`~winci.worktree.prepared.prepare_tree` (as a run does, with
+    ``options.constraints``), staged and built."""
+    from winci.host.filelock import FileLock
+
+    options = _with_local_base(client, options)
+    options.work_dir.mkdir(parents=True, exist_ok=True)
+    with FileLock(options.work_dir / "build.lock", what="another winci build"):
+        with progress.phase("glance source"):
+            source = resolve(glance_src, runner)
+        tree = prepare_tree(runner, progress, source, options.work_dir / "glance-work",
+                            patches=apply_patches,
+                            constraints=options.constraints or upper_constraints())
+        return _stage_and_build(client, options, tree, runner, nocache, echo)
 
 
 def _with_local_base(client: docker.DockerClient, options: BuildOptions) -> BuildOptions:

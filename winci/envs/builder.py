@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from winci.envs.constraints import validate_constraints
 from winci.errors import ConfigError, InfraError
 from winci.host.filelock import FileLock
 from winci.host.paths import cache_dir, venv_python
@@ -52,30 +53,6 @@ class EnvSpec:
         digest.update(constraints_text.encode())
         digest.update(self.local_key.encode())
         return digest.hexdigest()[:12]
-
-
-def validate_constraints(path: Path) -> None:
-    """Fail early, with a clear message, on a constraints file pip would reject."""
-    if not path.is_file():
-        raise ConfigError(f"constraints file {path} does not exist",
-                          "restore it from git or run `winci constraints refresh`")
-    for lineno, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        line = raw.split("#", 1)[0].strip()
-        if not line:
-            continue
-        if line.startswith(("-c ", "-r ", "--")):
-            target = line.split(None, 1)[1] if " " in line else ""
-            if line.startswith(("-c ", "-r ")) and not (path.parent / target).is_file():
-                raise ConfigError(f"{path}:{lineno}: includes {target!r}, which does not exist")
-            continue
-        if "===" not in line and "==" not in line:
-            raise ConfigError(
-                f"{path}:{lineno}: {raw.strip()!r} is not a pin",
-                "constraints lines look like `name===1.2.3`",
-            )
-        name = line.split("=", 1)[0].split(";", 1)[0].strip()
-        if not name or any(c in name for c in " <>!~"):
-            raise ConfigError(f"{path}:{lineno}: {raw.strip()!r} is not a valid pin")
 
 
 def ensure_env(spec: EnvSpec, runner: Runner, *, python: str | None = None) -> Path:

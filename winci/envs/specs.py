@@ -10,7 +10,7 @@ import re
 from pathlib import Path
 
 from winci.envs.builder import EnvSpec
-from winci.host.paths import repo_file
+from winci.envs.constraints import upper_constraints as upper_constraints  # re-exported
 
 KEYSTONE_VERSION = "30.0.0"
 TEMPEST_VERSION = "47.0.0"
@@ -18,10 +18,6 @@ TEMPEST_VERSION = "47.0.0"
 # Test requirements the lanes do not use: linters, coverage and the PostgreSQL driver
 # (no PostgreSQL lane; it needs libpq to build).
 EXCLUDED_TEST_REQUIREMENTS = frozenset({"hacking", "doc8", "coverage", "psycopg2"})
-
-
-def upper_constraints() -> Path:
-    return repo_file("constraints", "upper-constraints.txt")
 
 
 def _requirement_lines(path: Path, exclude: frozenset[str] = frozenset()) -> list[str]:

@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Protocol
 
 from winci.errors import InfraError, WinciError
 from winci.lanes import knownfail
@@ -18,10 +18,27 @@ from winci.lanes.executor import LocalExecutor, TestExecutor
 from winci.procs import Runner
 from winci.results import TestCase, parse_stream, write_lane_reports
 from winci.results.stream import FAILING
+from winci.runfolder import LaneSummary, LaneVerdict, Verdict
 from winci.ui import Progress
+
+if TYPE_CHECKING:
+    from winci.stack.settings import StackSettings
 
 # A lane whose first pass fails more tests than this is broken, not flaky: no retry.
 MAX_RETRIES = 25
+
+
+class LaneStack(Protocol):
+    """What a lane reads of the stack its run brought up (the run's backend)."""
+
+    @property
+    def settings(self) -> StackSettings: ...
+
+    def citest_url(self) -> str | None:
+        """oslo.db's admin URL for the MySQL opportunistic tests, when MySQL is up."""
+
+    def check_alive(self) -> None:
+        """Raise InfraError when a service of the stack is gone."""
 
 
 @dataclass
@@ -31,40 +48,34 @@ class LaneContext:
     runner: Runner
     progress: Progress
     glance_tree: Path
-    glance_venv: Path | None          # None: the docker backend (the image has Glance)
     concurrency: int
     filter: str | None = None
     timeout: float = 3600.0
     retry_failures: bool = True
     extra_env: dict[str, str] = field(default_factory=dict)
+    # where the lane's programs run, from the lane's environment (the backend says)
+    executor: TestExecutor = field(default_factory=LocalExecutor)
     # set by the run for lanes that need them
-    tempest_venv: Path | None = None
-    stack: Any = None
+    stack: LaneStack | None = None
     state_dir: Path | None = None
     simulate_disabled: frozenset[str] = frozenset()
-    # where the test runner runs; None: on this host (the local backend)
-    executor: TestExecutor | None = None
-
-    @property
-    def tests(self) -> TestExecutor:
-        return self.executor or LocalExecutor()
 
 
 @dataclass
 class LaneOutcome:
+    """How a lane ended: SUCCESS, FAILURE or ERROR, its summary (None when it ended
+    before any test ran), its time and what went wrong."""
+
     lane: str
-    verdict: str  # SUCCESS, FAILURE, ERROR
-    summary: dict[str, Any] = field(default_factory=dict)
+    verdict: Verdict
+    summary: LaneSummary | None = None
     duration_s: float = 0.0
     error: str | None = None
 
-    def as_dict(self) -> dict[str, Any]:
-        s = self.summary
-        return {"verdict": self.verdict, "passed": s.get("passed", 0),
-                "failed": s.get("failed", 0), "skipped": s.get("skipped", 0),
-                "known_failures": s.get("known_failures", 0), "flaky": s.get("flaky", 0),
-                "total": s.get("total", 0), "duration_s": round(self.duration_s, 1),
-                "error": self.error}
+    def to_verdict(self) -> LaneVerdict:
+        """The lane's entry in ``verdict.json``."""
+        return LaneVerdict.of(self.lane, self.verdict, self.summary, self.duration_s,
+                              self.error)
 
 
 @dataclass
@@ -100,10 +111,10 @@ def finish(ctx: LaneContext, first: Pass, retry: Callable[[list[str]], Pass] | N
                                  title=f"winci {ctx.name} lane")
     duration = time.monotonic() - started
     if not first.cases:
-        return LaneOutcome(ctx.name, "FAILURE", summary, duration,
+        return LaneOutcome(ctx.name, Verdict.FAILURE, summary, duration,
                            error=f"no test results (runner exit code {first.returncode}; "
                                  f"see {ctx.out_dir / 'logs'})")
-    verdict = "FAILURE" if summary["failed"] else "SUCCESS"
+    verdict = Verdict.FAILURE if summary.failed else Verdict.SUCCESS
     return LaneOutcome(ctx.name, verdict, summary, duration)
 
 
@@ -119,7 +130,8 @@ def run_lane(ctx: LaneContext, body: LaneBody) -> LaneOutcome:
 
         return finish(ctx, first, retry, started)
     except WinciError as exc:
-        return LaneOutcome(ctx.name, "ERROR", {}, time.monotonic() - started, error=str(exc))
+        return LaneOutcome(ctx.name, Verdict.ERROR, None, time.monotonic() - started,
+                           error=str(exc))
 
 
 class _Ticker(threading.Thread):
@@ -222,7 +234,7 @@ def stestr_pass(ctx: LaneContext, *, stestr: str | os.PathLike[str], cwd: Path, 
         ticker = _Ticker(ctx.progress, name, logs / f"{name}.log")
         ticker.start()
         try:
-            done = ctx.tests.run(runner, args, name=name, timeout=ctx.timeout, cwd=cwd,
+            done = ctx.executor.run(runner, args, name=name, timeout=ctx.timeout, cwd=cwd,
                                  extra_env=merged_env)
         finally:
             ticker.stopped.set()
@@ -230,7 +242,7 @@ def stestr_pass(ctx: LaneContext, *, stestr: str | os.PathLike[str], cwd: Path, 
         if before is not None and _next_stream(cwd / ".stestr") == before:
             pass  # stestr stored no run (it could not start): no stream, not an old one
         elif not _save_latest_stream(cwd / ".stestr", stream):
-            ctx.tests.run(runner, [stestr, "last", "--subunit"], name=f"{name}-last",
+            ctx.executor.run(runner, [stestr, "last", "--subunit"], name=f"{name}-last",
                           cwd=cwd, timeout=600, extra_env=merged_env, stdout_path=stream)
         _prune_old_streams(cwd / ".stestr")
     if not stream.is_file() or stream.stat().st_size == 0:

@@ -28,7 +28,7 @@ def glance_suite(ctx: LaneContext, stream: Path, ids: list[str] | None) -> Pass:
            "OS_STDERR_CAPTURE": "1", "OS_LOG_CAPTURE": "1"}
     if ctx.name == "functional":
         env.update(functional_env(ctx))
-    return stestr_pass(ctx, stestr=ctx.tests.program(ctx.glance_venv, "stestr"),
+    return stestr_pass(ctx, stestr=ctx.executor.program("stestr"),
                        cwd=ctx.glance_tree,
                        stream=stream, ids=ids,
                        run_args=["--test-path", test_path, "--top-dir", "./", "run"],

@@ -16,24 +16,26 @@ that tripped in them (the hook records every trip).
 from __future__ import annotations
 
 import json
+import os
 import time
 from pathlib import Path
 from typing import Any
 
 from winci.errors import InfraError, WinciError
-from winci.host.paths import venv_bin
 from winci.lanes import knownfail
 from winci.lanes.base import LISTED_FILE, LaneContext, LaneOutcome, Pass, stestr_pass
 from winci.results import TestCase, write_lane_reports
 from winci.results.stream import FAILING
+from winci.runfolder import LaneFolder, Verdict
 
 UNIT_PATH = "./glance/tests/unit"
 
 
-def _stestr(ctx: LaneContext) -> Path:
-    if ctx.glance_venv is None:
+def _stestr(ctx: LaneContext) -> str | os.PathLike[str]:
+    # The simulation hooks this host's interpreter: the lane runs nowhere else.
+    if ctx.executor.name != "local":
         raise InfraError("the preflight lane runs on this host", "use --backend local")
-    return venv_bin(ctx.glance_venv, "stestr")
+    return ctx.executor.program("stestr")
 
 
 def _unit_pass(ctx: LaneContext, stream: Path, ids: list[str] | None,
@@ -100,7 +102,8 @@ def run_preflight(ctx: LaneContext) -> LaneOutcome:
                                "stestr-preflight-plain", isolated=False)
             plain_ok = {c.test_id for c in plain.cases if c.status in ("success", "xfail")}
     except WinciError as exc:
-        return LaneOutcome(ctx.name, "ERROR", {}, time.monotonic() - started, error=str(exc))
+        return LaneOutcome(ctx.name, Verdict.ERROR, None, time.monotonic() - started,
+                           error=str(exc))
     only_sim = [t for t in to_check if t in plain_ok]
     collected = simulate.collect(record_dir)
     grouped = simulate.attribute_failures(collected, only_sim)
@@ -118,17 +121,16 @@ def run_preflight(ctx: LaneContext) -> LaneOutcome:
     }
     (ctx.out_dir / "simulation.json").write_text(json.dumps(report, indent=1, default=str),
                                                  encoding="utf-8")
-    summary["simulation"] = {k: report[k] for k in ("only_under_simulation_count",
-                                                    "not_emulated")}
-    summary["simulation"]["by_behaviour"] = {b: len(v) for b, v in grouped.items()}
-    (ctx.out_dir / "summary.json").write_text(json.dumps(summary, indent=1) + "\n",
-                                              encoding="utf-8")
+    simulation = {k: report[k] for k in ("only_under_simulation_count", "not_emulated")}
+    simulation["by_behaviour"] = {b: len(v) for b, v in grouped.items()}
+    summary.extra["simulation"] = simulation
+    LaneFolder(ctx.out_dir).write_summary(summary)
     for behaviour, ids in sorted(grouped.items(), key=lambda kv: -len(kv[1])):
         ctx.progress.say(f"  simulated {behaviour}: {len(ids)} test(s) fail only under "
                          "simulation")
     duration = time.monotonic() - started
     if not simulated.cases:
-        return LaneOutcome(ctx.name, "FAILURE", summary, duration,
+        return LaneOutcome(ctx.name, Verdict.FAILURE, summary, duration,
                            error="no test results under simulation")
-    return LaneOutcome(ctx.name, "FAILURE" if summary["failed"] else "SUCCESS", summary,
-                       duration)
+    return LaneOutcome(ctx.name, Verdict.FAILURE if summary.failed else Verdict.SUCCESS,
+                       summary, duration)

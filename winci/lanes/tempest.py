@@ -6,43 +6,49 @@ import shutil
 from pathlib import Path
 
 from winci.errors import InfraError
-from winci.lanes.base import LaneContext, Pass, stestr_pass
+from winci.lanes.base import LaneContext, LaneStack, Pass, stestr_pass
 from winci.stack.settings import render
 
 IMAGE_REGEX = r"^tempest\.api\.image"
 
 
-def prepare_workspace(ctx: LaneContext) -> Path:
-    """A tempest workspace (``tempest init``) with a tempest.conf pointing at the stack."""
+def _stack(ctx: LaneContext) -> tuple[LaneStack, Path]:
+    """The stack and the private state dir the run gives the lane."""
     if ctx.stack is None or ctx.state_dir is None:
         raise InfraError("the tempest lane needs the stack")
-    ws = ctx.state_dir / "tempest-workspace"
+    return ctx.stack, ctx.state_dir
+
+
+def prepare_workspace(ctx: LaneContext) -> Path:
+    """A tempest workspace (``tempest init``) with a tempest.conf pointing at the stack."""
+    stack, state_dir = _stack(ctx)
+    ws = state_dir / "tempest-workspace"
     if not (ws / ".stestr.conf").is_file():
         shutil.rmtree(ws, ignore_errors=True)
         # A private workspace registry: tempest's default (~/.tempest/workspace.yaml)
         # is shared by every run on the machine and refuses a name it already has.
-        done = ctx.tests.run(ctx.runner, [ctx.tests.program(ctx.tempest_venv, "tempest"), "init",
-                             "--name", f"winci-{ctx.runner.run_id}",
-                             "--workspace-path", ctx.state_dir / "tempest-workspaces.yaml",
-                             ws], name="tempest-init", timeout=300, cwd=ctx.state_dir,
-                             extra_env={})
+        done = ctx.executor.run(ctx.runner, [ctx.executor.program("tempest"), "init",
+                                "--name", f"winci-{ctx.runner.run_id}",
+                                "--workspace-path", state_dir / "tempest-workspaces.yaml",
+                                ws], name="tempest-init", timeout=300, cwd=state_dir,
+                                extra_env={})
         if done.returncode != 0:
             raise InfraError(f"tempest init failed (exit code {done.returncode})",
                              f"see {done.log}")
-    settings = ctx.stack.settings
-    render("tempest.conf.j2", settings, ws / "etc" / "tempest.conf",
-           state_dir=ctx.state_dir.as_posix())
+    render("tempest.conf.j2", stack.settings, ws / "etc" / "tempest.conf",
+           state_dir=state_dir.as_posix())
     return ws
 
 
 def tempest_suite(ctx: LaneContext, stream: Path, ids: list[str] | None) -> Pass:
     ws = prepare_workspace(ctx)
-    ctx.stack.check_alive()
-    # stestr from the tempest venv drives the run, with tempest's own .stestr.conf.
-    result = stestr_pass(ctx, stestr=ctx.tests.program(ctx.tempest_venv, "stestr"), cwd=ws,
+    stack, _ = _stack(ctx)
+    stack.check_alive()
+    # stestr from tempest's environment drives the run, with tempest's own .stestr.conf.
+    result = stestr_pass(ctx, stestr=ctx.executor.program("stestr"), cwd=ws,
                          stream=stream, ids=ids, run_args=["run"],
                          env={"TEMPEST_CONFIG_DIR": (ws / "etc").as_posix(),
                               "TEMPEST_CONFIG": "tempest.conf"},
                          label="tempest", test_filter=ctx.filter or IMAGE_REGEX)
-    ctx.stack.check_alive()
+    stack.check_alive()
     return result

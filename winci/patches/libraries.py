@@ -15,15 +15,16 @@ installs it in place of the PyPI release when given its path.
 
 from __future__ import annotations
 
-import re
 import shutil
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from winci.envs.constraints import normalize, pinned
 from winci.envs.specs import KEYSTONE_VERSION
 from winci.errors import ConfigError, InfraError, UsageError
 from winci.host.filelock import FileLock
+from winci.host.paths import cache_dir
 from winci.patches.apply import SeriesConflict, apply_series, check_series
 from winci.patches.queue import (
     GLANCE,
@@ -33,7 +34,6 @@ from winci.patches.queue import (
     load_queue,
     queue_hash,
 )
-from winci.host.paths import cache_dir
 from winci.procs import Runner
 from winci.worktree.sources import fetch_sdist
 
@@ -42,27 +42,17 @@ DEFAULT_PINS = {"keystone": KEYSTONE_VERSION}
 PIP_TIMEOUT = 900.0
 
 
-def _norm(name: str) -> str:
-    return re.sub(r"[-_.]+", "-", name).lower()
-
-
 def pinned_version(dist: str, constraints: Path, pins: Mapping[str, str] | None = None) -> str:
-    """The version of ``dist`` to patch: an explicit pin, else the constraints' ``===``."""
+    """The version of ``dist`` to patch: an explicit pin, else the constraints' pin."""
     for source in (pins or {}, DEFAULT_PINS):
         for name, version in source.items():
-            if _norm(name) == _norm(dist):
+            if normalize(name) == normalize(dist):
                 return version
-    try:
-        text = constraints.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(f"cannot read constraints file {constraints}: {exc.strerror}") from exc
-    for raw in text.splitlines():
-        line = raw.split("#", 1)[0].strip()
-        m = re.match(r"^([A-Za-z0-9_.\-]+)\s*===?\s*([^\s;]+)", line)
-        if m and _norm(m.group(1)) == _norm(dist):
-            return m.group(2)
-    raise ConfigError(f"{constraints} does not pin {dist}, which the patch queue patches",
-                      f"add `{dist}===<version>` or pass a pin")
+    found = pinned(constraints, dist)
+    if found is None:
+        raise ConfigError(f"{constraints} does not pin {dist}, which the patch queue patches",
+                          f"add `{dist}===<version>` or pass a pin")
+    return found
 
 
 def patched_root() -> Path:
@@ -86,7 +76,7 @@ def _build(runner: Runner, series: Series, dist: str, version: str, entry: Path)
     apply_series(runner, series, src)
     out.mkdir(parents=True)
     runner.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--wheel-dir", out, src],
-               name=f"pip-wheel-{_norm(dist)}", timeout=PIP_TIMEOUT,
+               name=f"pip-wheel-{normalize(dist)}", timeout=PIP_TIMEOUT,
                extra_env={"PBR_VERSION": version})
     wheels = sorted(out.glob("*.whl"))
     if len(wheels) != 1:
@@ -96,7 +86,7 @@ def _build(runner: Runner, series: Series, dist: str, version: str, entry: Path)
 
 
 def cache_entry(dist: str, version: str, series: Series) -> Path:
-    return patched_root() / f"{_norm(dist)}-{version}-{queue_hash([series])}"
+    return patched_root() / f"{normalize(dist)}-{version}-{queue_hash([series])}"
 
 
 def cached_wheel(entry: Path) -> Path | None:

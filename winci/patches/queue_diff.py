@@ -119,8 +119,7 @@ def queue_diff(opts: RunOptions, out: Path, progress: Progress | None = None) ->
     progress = progress or Progress()
     out.mkdir(parents=True, exist_ok=True)
     upstream, patched = run_both(opts, out, progress)
-    if upstream.verdict in ("ERROR", "PATCH_CONFLICT") or \
-            patched.verdict in ("ERROR", "PATCH_CONFLICT"):
+    if upstream.verdict.infra or patched.verdict.infra:
         print(f"queue-diff: cannot compare (upstream {upstream.verdict}, "
               f"patched {patched.verdict})")
         return 3

@@ -43,6 +43,33 @@ class Database:
     password: str
 
 
+def database_sql(db: Database) -> str:
+    """The SQL that makes ``db`` and its user (with rights on it only)."""
+    user = db.user.replace("'", "")
+    pw = db.password.replace("'", "")
+    return (f"CREATE DATABASE IF NOT EXISTS `{db.name}` CHARACTER SET utf8mb4;\n"
+            f"CREATE USER IF NOT EXISTS '{user}'@'127.0.0.1' IDENTIFIED BY '{pw}';\n"
+            f"CREATE USER IF NOT EXISTS '{user}'@'localhost' IDENTIFIED BY '{pw}';\n"
+            f"GRANT ALL PRIVILEGES ON `{db.name}`.* TO '{user}'@'127.0.0.1';\n"
+            f"GRANT ALL PRIVILEGES ON `{db.name}`.* TO '{user}'@'localhost';\n"
+            "FLUSH PRIVILEGES;\n")
+
+
+def admin_sql(user: str, password: str) -> str:
+    """The SQL that makes a user with every privilege."""
+    return (f"CREATE USER IF NOT EXISTS '{user}'@'127.0.0.1' IDENTIFIED BY '{password}';\n"
+            f"CREATE USER IF NOT EXISTS '{user}'@'localhost' IDENTIFIED BY '{password}';\n"
+            f"GRANT ALL PRIVILEGES ON *.* TO '{user}'@'127.0.0.1' WITH GRANT OPTION;\n"
+            f"GRANT ALL PRIVILEGES ON *.* TO '{user}'@'localhost' WITH GRANT OPTION;\n"
+            "FLUSH PRIVILEGES;\n")
+
+
+def server_url(port: int, user: str, password: str, database: str = "",
+               driver: str = "mysql+pymysql") -> str:
+    """The SQLAlchemy URL of a server on 127.0.0.1:``port``."""
+    return f"{driver}://{user}:{password}@{LOOPBACK}:{port}/{database}"
+
+
 class MariaDBServer:
     """Start, provision and stop one private server.
 
@@ -114,28 +141,15 @@ class MariaDBServer:
                         stdin_data=statements.encode())
 
     def create_database(self, db: Database) -> None:
-        user = db.user.replace("'", "")
-        pw = db.password.replace("'", "")
-        self.sql(
-            f"CREATE DATABASE IF NOT EXISTS `{db.name}` CHARACTER SET utf8mb4;\n"
-            f"CREATE USER IF NOT EXISTS '{user}'@'127.0.0.1' IDENTIFIED BY '{pw}';\n"
-            f"CREATE USER IF NOT EXISTS '{user}'@'localhost' IDENTIFIED BY '{pw}';\n"
-            f"GRANT ALL PRIVILEGES ON `{db.name}`.* TO '{user}'@'127.0.0.1';\n"
-            f"GRANT ALL PRIVILEGES ON `{db.name}`.* TO '{user}'@'localhost';\n"
-            "FLUSH PRIVILEGES;\n")
+        self.sql(database_sql(db))
 
     def create_admin(self, user: str, password: str) -> None:
         """A user with every privilege (oslo.db's ``openstack_citest`` creates databases)."""
-        self.sql(
-            f"CREATE USER IF NOT EXISTS '{user}'@'127.0.0.1' IDENTIFIED BY '{password}';\n"
-            f"CREATE USER IF NOT EXISTS '{user}'@'localhost' IDENTIFIED BY '{password}';\n"
-            f"GRANT ALL PRIVILEGES ON *.* TO '{user}'@'127.0.0.1' WITH GRANT OPTION;\n"
-            f"GRANT ALL PRIVILEGES ON *.* TO '{user}'@'localhost' WITH GRANT OPTION;\n"
-            "FLUSH PRIVILEGES;\n")
+        self.sql(admin_sql(user, password))
 
     def url(self, user: str, password: str, database: str = "",
             driver: str = "mysql+pymysql") -> str:
-        return f"{driver}://{user}:{password}@{LOOPBACK}:{self.port}/{database}"
+        return server_url(self.port, user, password, database, driver)
 
     def stop(self) -> None:
         if self.service is not None:

@@ -76,20 +76,24 @@ class Keystone:
                    timeout=START_TIMEOUT, what="Keystone", alive=service.alive)
 
     def provision_glance(self) -> None:
-        """Service project, glance user (admin + service roles), image service, endpoints."""
-        api = KeystoneAPI(f"{self.settings.keystone_url}/v3", self.settings.admin_password)
-        project = api.ensure("projects", {"name": "service", "domain_id": "default"})
-        user = api.ensure("users", {"name": "glance", "domain_id": "default",
-                                    "password": self.settings.glance_password})
-        for role_name in ("admin", "service"):
-            role = api.ensure("roles", {"name": role_name})
-            api.put(f"/projects/{project}/users/{user}/roles/{role}")
-        service = api.ensure("services", {"name": "glance", "type": "image"})
-        for interface in ("public", "internal", "admin"):
-            api.ensure("endpoints", {"service_id": service, "interface": interface,
-                                     "region_id": "RegionOne",
-                                     "url": self.settings.glance_url},
-                       match=("service_id", "interface"))
+        provision_glance(self.settings)
+
+
+def provision_glance(settings: StackSettings) -> None:
+    """Through a running Keystone's API: the service project, the glance user (admin and
+    service roles), the image service and its endpoints. Any backend's Keystone."""
+    api = KeystoneAPI(f"{settings.keystone_url}/v3", settings.admin_password)
+    project = api.ensure("projects", {"name": "service", "domain_id": "default"})
+    user = api.ensure("users", {"name": "glance", "domain_id": "default",
+                                "password": settings.glance_password})
+    for role_name in ("admin", "service"):
+        role = api.ensure("roles", {"name": role_name})
+        api.put(f"/projects/{project}/users/{user}/roles/{role}")
+    service = api.ensure("services", {"name": "glance", "type": "image"})
+    for interface in ("public", "internal", "admin"):
+        api.ensure("endpoints", {"service_id": service, "interface": interface,
+                                 "region_id": "RegionOne", "url": settings.glance_url},
+                   match=("service_id", "interface"))
 
 
 def _current_user() -> str:

@@ -13,7 +13,6 @@ import re
 import shutil
 import sys
 import tarfile
-from collections.abc import Collection
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -22,7 +21,6 @@ from winci.host.paths import cache_dir
 from winci.procs import Runner
 
 DEFAULT_GLANCE_VERSION = "33.0.0"
-_IGNORE = {".git", ".stestr", ".tox", "__pycache__", ".eggs", "build", "dist", ".venv"}
 
 
 @dataclass
@@ -146,44 +144,3 @@ def resolve(glance_src: Path | None, runner: Runner) -> GlanceSource:
     validate_glance_tree(path)
     version, ref, sha = _version_of(path, runner)
     return GlanceSource("git" if (path / ".git").exists() else "path", path, version, ref, sha)
-
-
-def sync_tree(src: Path, dest: Path, keep: Collection[str] = ()) -> int:
-    """Make ``dest`` a copy of ``src`` (without VCS and build clutter); returns files copied.
-
-    Files whose size and mtime already match are left alone, so a re-run copies only
-    what changed, and files gone from ``src`` are removed from ``dest``. Files named in
-    ``keep`` (paths relative to ``dest``, with ``/``) are neither copied nor removed.
-    """
-    copied = 0
-    wanted: set[Path] = set()
-    for root, dirs, files in os.walk(src):
-        dirs[:] = [d for d in dirs if d not in _IGNORE and not d.endswith(".egg-info")]
-        rel_root = Path(root).relative_to(src)
-        (dest / rel_root).mkdir(parents=True, exist_ok=True)
-        for name in files:
-            if name.endswith((".pyc", ".pyo", ".orig", ".rej")):
-                continue
-            rel = rel_root / name
-            wanted.add(rel)
-            if rel.as_posix() in keep:
-                continue
-            s, d = src / rel, dest / rel
-            st = s.stat()
-            try:
-                dt = d.stat()
-                if dt.st_size == st.st_size and int(dt.st_mtime) == int(st.st_mtime):
-                    continue
-            except FileNotFoundError:
-                pass
-            shutil.copy2(s, d)
-            copied += 1
-    for root, dirs, files in os.walk(dest):
-        dirs[:] = [d for d in dirs if d not in _IGNORE and not d.endswith(".egg-info")]
-        rel_root = Path(root).relative_to(dest)
-        for name in files:
-            rel = rel_root / name
-            if (rel not in wanted and not name.endswith((".pyc", ".pyo"))
-                    and rel.as_posix() not in keep):
-                (dest / rel).unlink()
-    return copied

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Collection, Iterable
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +13,7 @@ from winci.errors import InfraError
 from winci.host.filelock import FileLock
 from winci.host.paths import cache_dir
 from winci.procs import Runner
-from winci.worktree.sources import GlanceSource, sync_tree
+from winci.worktree.sources import GlanceSource
 
 
 def work_tree_for(source: GlanceSource, patched: bool, fallback: Path) -> tuple[Path, FileLock]:
@@ -33,10 +33,6 @@ def work_tree_for(source: GlanceSource, patched: bool, fallback: Path) -> tuple[
         fallback.mkdir(parents=True, exist_ok=True)
         private.__enter__()
         return fallback / "glance", private
-
-
-def sync(source: GlanceSource, tree: Path, keep: Collection[str] = ()) -> int:
-    return sync_tree(source.path, tree, keep=keep)
 
 
 # What the last application of the patch queue left in a work tree. While the queue,

@@ -1,21 +1,21 @@
-"""The docker stack: MySQL, Keystone and Glance containers for one run.
+"""The containers of one run: MySQL, Keystone and Glance services and one-shot tasks.
 
-:class:`DockerStack` starts each service from its winci image with host networking on a
+:class:`RunContainers` starts each service from its winci image with host networking on a
 127.0.0.1 port, labels everything it creates with the run id (``winci down`` relies on
 it), waits for the image's HEALTHCHECK, mounts the image store (Linux: a named volume;
 Windows: a bind mount of the drive ``New-SmbGlobalMapping`` maps to the SoFS share), and
 on stop saves every container's log to ``<run_dir>/logs/<service>.log`` before removing
 the containers. Usage::
 
-    stack = DockerStack(client, run_id="r1", run_dir=run_dir)
-    with stack:
-        stack.start(ServiceSpec("mysql", "winci/mysql:...", port=33061))
-        stack.start(ServiceSpec("keystone", "winci/keystone:...", port=35000,
-                                config_dir=run_dir / "config" / "keystone"))
-        stack.start(ServiceSpec("glance", "winci/glance:...", port=39292,
-                                config_dir=..., image_store=True))
+    containers = RunContainers(client, run_id="r1", run_dir=run_dir)
+    with containers:
+        containers.start(ServiceSpec("mysql", "winci/mysql:...", port=33061))
+        containers.start(ServiceSpec("keystone", "winci/keystone:...", port=35000,
+                                     config_dir=run_dir / "config" / "keystone"))
+        containers.start(ServiceSpec("glance", "winci/glance:...", port=39292,
+                                     config_dir=..., image_store=True))
         ...  # lanes talk to http://127.0.0.1:<port>
-        code, log = stack.run_task("tempest", "winci/tempest:...", [...])  # one-shot lane
+        code, log = containers.run_task("tempest", "winci/tempest:...", [...])  # a lane
     # leaving the block saves logs and removes containers (and the volume)
 
 Engines that do not run health checks themselves (podman without systemd reports
@@ -24,9 +24,7 @@ Engines that do not run health checks themselves (podman without systemd reports
 
 from __future__ import annotations
 
-import codecs
 import os
-import threading
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -38,6 +36,7 @@ import docker.errors
 import requests.exceptions
 
 from winci.docker import labels as lbl
+from winci.docker.logs import LogFollower
 from winci.errors import InfraError, UsageError
 from winci.host.netutil import LOOPBACK, port_in_use
 from winci.masking import GLOBAL_MASKER, Masker
@@ -105,7 +104,7 @@ class Endpoint:
         return f"http://{LOOPBACK}:{self.port}"
 
 
-class DockerStack:
+class RunContainers:
     """Containers of one run: start, wait healthy, exec, save logs, remove."""
 
     def __init__(self, client: docker.DockerClient, *, run_id: str, run_dir: Path,
@@ -328,7 +327,7 @@ class DockerStack:
             raise InfraError(f"cannot start {name}: {_explain(exc)}") from exc
         log = log or self.run_dir / "logs" / f"{name}.log"
         log.parent.mkdir(parents=True, exist_ok=True)
-        follower = _LogFollower(container, log, self.masker)
+        follower = LogFollower(container, log, self.masker)
         follower.start()
         try:
             try:
@@ -393,7 +392,7 @@ class DockerStack:
             self._volume_created = False
         return written
 
-    def __enter__(self) -> DockerStack:
+    def __enter__(self) -> RunContainers:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -406,37 +405,6 @@ class DockerStack:
             return "(no logs)"
         text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw)
         return self.masker.mask(" | ".join(text.strip().splitlines()[-lines:])) or "(empty)"
-
-
-class _LogFollower(threading.Thread):
-    """Copies a running container's output to its log file, masked, line by line."""
-
-    def __init__(self, container: Any, log: Path, masker: Masker) -> None:
-        super().__init__(daemon=True, name=f"log-{container.name}")
-        self.container, self.log, self.masker = container, log, masker
-        self.complete = False      # the stream ended with the container
-        self.abandoned = False     # run_task wrote the log itself: stop writing
-
-    def run(self) -> None:
-        decoder = codecs.getincrementaldecoder("utf-8")("replace")
-        pending = ""
-        try:
-            with open(self.log, "w", encoding="utf-8") as out:
-                for chunk in self.container.logs(stdout=True, stderr=True, stream=True,
-                                                 follow=True):
-                    if self.abandoned:
-                        return
-                    pending += decoder.decode(chunk)
-                    *lines, pending = pending.split("\n")
-                    for line in lines:
-                        out.write(self.masker.mask(line) + "\n")
-                    out.flush()
-                pending += decoder.decode(b"", final=True)
-                if pending:
-                    out.write(self.masker.mask(pending))
-            self.complete = not self.abandoned
-        except (docker.errors.APIError, requests.exceptions.RequestException, OSError):
-            self.complete = False
 
 
 def host_user() -> str | None:
