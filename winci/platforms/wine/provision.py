@@ -1,0 +1,102 @@
+"""Set up Windows CPython under Wine for one run, in order, and end it with the run.
+
+:func:`start_wine` installs Wine when root and missing, makes (once) the prefix
+template, builds (once) the shims and the interpreter, and starts this run's Wine
+session; :meth:`WinePlatform.ensure_env` builds or reuses an environment,
+:meth:`WinePlatform.executor` runs its programs for the lanes, and
+:meth:`WinePlatform.close` ends every Wine process of the run (call it before the
+runner is closed; :func:`open_wine` is the same as a ``with`` block).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from winci.envs.builder import EnvSpec
+from winci.platforms.wine import env as wine_env
+from winci.platforms.wine.executor import WineExecutor
+from winci.platforms.wine.info import manifest_entry, wine_version
+from winci.platforms.wine.install import WineTools, ensure_tools
+from winci.platforms.wine.interpreter import Interpreter, embed_release, ensure_interpreter
+from winci.platforms.wine.session import WineSession
+from winci.platforms.wine.shim import Shims, ensure_shims
+from winci.platforms.wine.template import ensure_template
+from winci.procs import Runner
+
+
+def validate_python(python: str | None) -> str:
+    """``--python`` for the wine platform: its minor version, or a one-line UsageError
+    (to call before anything starts)."""
+    return embed_release(python)[0]
+
+
+@dataclass
+class WinePlatform:
+    tools: WineTools
+    wine_version: str
+    shims: Shims
+    session: WineSession
+    interpreter: Interpreter
+    runner: Runner
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def executor(self, env: Path | None) -> WineExecutor:
+        return WineExecutor(self.session, env)
+
+    def ensure_env(self, spec: EnvSpec) -> Path:
+        started = time.monotonic()
+        built = not wine_env.is_complete(wine_env.env_dir(spec, self.interpreter))
+        path = wine_env.ensure_env(spec, self.interpreter, self.session, self.runner)
+        if built:
+            self.timings[f"env {spec.name}"] = time.monotonic() - started
+        return path
+
+    def install_tree(self, env: Path, tree: Path, version: str) -> bool:
+        """Glance's work tree, editable and without dependencies, into ``env`` (unless
+        it is there already); True when it had to install."""
+        return wine_env.install_tree(env, tree, self.session, self.runner,
+                                     name="wine-glance-install-editable", version=version)
+
+    def manifest(self) -> dict[str, object]:
+        return manifest_entry(self.interpreter.facts, self.wine_version,
+                              self.interpreter.home, self.interpreter.embed_release)
+
+    def close(self) -> None:
+        self.session.close()
+        self.timings["wine end"] = self.session.timings.get("end", 0.0)
+
+
+def start_wine(runner: Runner, private_dir: Path, *, python: str | None = None,
+               install: bool = True) -> WinePlatform:
+    """The run's Wine platform; its session's prefix is ``private_dir/wine-prefix``."""
+    minor = validate_python(python)
+    timings: dict[str, float] = {}
+    tools = ensure_tools(runner, install=install)
+    version = wine_version(tools, runner)
+    template = ensure_template(tools, runner, version, timings)
+    shims = ensure_shims(tools, runner)
+    session = WineSession(tools, runner, private_dir / "wine-prefix", template=template)
+    session.__enter__()
+    try:
+        timings["wine session"] = session.timings.get("start", 0.0)
+        started = time.monotonic()
+        interpreter = ensure_interpreter(session, runner, shims, minor)
+        timings["interpreter"] = time.monotonic() - started
+    except BaseException:
+        session.close()
+        raise
+    return WinePlatform(tools, version, shims, session, interpreter, runner, timings)
+
+
+@contextlib.contextmanager
+def open_wine(runner: Runner, private_dir: Path, *, python: str | None = None,
+              install: bool = True) -> Iterator[WinePlatform]:
+    platform = start_wine(runner, private_dir, python=python, install=install)
+    try:
+        yield platform
+    finally:
+        platform.close()
