@@ -24,13 +24,15 @@ from winci.errors import PatchConflict, UsageError, WinciError
 from winci.host.filelock import FileLock
 from winci.host.netutil import port_range, require_free
 from winci.host.paths import cache_dir, state_dir
+from winci.host.private import private_dir
+from winci.lanes import knownfail
 from winci.lanes.base import DEFAULT_LANES, LANES, LaneBody, LaneContext, LaneOutcome, run_lane
 from winci.procs import Runner
 from winci.procs.registry import Registry, reap_stale
 from winci.procs.signals import stop_requests_interrupt
 from winci.run_results import RunResult as RunResult  # re-exported: winci.runs.RunResult
 from winci.run_results import print_summary, record_history, write_manifest, write_results
-from winci.runfolder import Manifest, PatchInfo, Verdict, worst
+from winci.runfolder import Manifest, PatchInfo, RunFolder, Verdict, worst
 from winci.ui import Progress
 from winci.worktree.prepared import PreparedTree, prepare_tree
 from winci.worktree.sources import GlanceSource, resolve
@@ -75,6 +77,9 @@ def validate(opts: RunOptions) -> None:
         raise UsageError(f"unknown lane {unknown[0]!r}", f"lanes are: {', '.join(LANES)}")
     if opts.concurrency < 1:
         raise UsageError("--concurrency must be at least 1")
+    if opts.lane_timeout is not None and not opts.lane_timeout > 0:
+        raise UsageError(f"--lane-timeout {opts.lane_timeout:g} is not a positive number of "
+                         "seconds", "leave it out for each lane's default limit")
     port_range()  # a malformed WINCI_PORT_RANGE is a usage error, before anything starts
     if opts.db not in ("mysql", "sqlite"):
         raise UsageError(f"--db {opts.db!r} is not mysql or sqlite")
@@ -98,6 +103,7 @@ def validate(opts: RunOptions) -> None:
             raise UsageError(f"--simulate-disable: unknown behaviour {bad[0]!r}",
                              f"choose from {', '.join(BEHAVIOURS)}")
     validate_constraints(opts.constraints or upper_constraints())
+    knownfail.check_lists(opts.lanes)  # a broken list is found now, not after the tests
     for what, port in (("Keystone", opts.keystone_port), ("Glance", opts.glance_port)):
         if port is not None:
             if not 1 <= port <= 65535:
@@ -123,15 +129,21 @@ class Run:
     # -- the script ---------------------------------------------------------------------
     def execute(self) -> RunResult:
         validate(self.opts)
-        self.out_dir.mkdir(parents=True, exist_ok=True)
+        folder = RunFolder(self.out_dir)
+        earlier = folder.check_new_run()
+        folder.replace()
         say = self.progress.say
         say(f"winci {__version__}: run {self.run_id}, lanes {' '.join(self.opts.lanes)}, "
             f"results in {self.out_dir}")
+        if earlier is not None:
+            say(f"  (it held run {earlier.run_id}: replaced whole)")
         for reaped in reap_stale(state_dir()):
             say(f"cleaned up after killed run {reaped.run_id}: ended "
-                f"{len(reaped.processes)} process(es), removed {len(reaped.paths)} folder(s)")
+                f"{len(reaped.processes)} process(es), removed {len(reaped.paths)} folder(s)"
+                + (f"; {len(reaped.survivors)} could not be ended (kept for the next run)"
+                   if reaped.survivors else ""))
         registry = Registry(state_dir(), self.run_id)
-        registry.add_path(self.private)
+        registry.add_path(private_dir(self.private))
         runner = Runner(self.out_dir / "logs", run_id=self.run_id, registry=registry,
                         detach_services=self.opts.keep)
         self._write_manifest(started=True)
@@ -169,7 +181,6 @@ class Run:
                             constraints=self.opts.constraints or upper_constraints())
         self.manifest.patches = PatchInfo(**tree.manifest())
         self._write_manifest(started=True)
-        self.private.mkdir(parents=True, exist_ok=True)
         backend = make_backend(self.opts.backend, self._backend_config(), runner)
         backend.prepare(tree, self.progress)
         backend.record(self.manifest)
@@ -229,10 +240,14 @@ class Run:
             return True
         if backend is not None:
             backend.down()
-        runner.close()
+        ended = runner.close()
         runner.mask_logs()
-        registry.close()
-        shutil.rmtree(self.private, ignore_errors=True)
+        if registry.close() and ended:
+            shutil.rmtree(self.private, ignore_errors=True)
+        else:  # the state record stays: the next run (or `winci down`) ends them
+            self.progress.say(f"some processes of run {self.run_id} could not be ended; "
+                              "the next run or `winci down --run-id "
+                              f"{self.run_id}` ends them")
         return False
 
     def _write_manifest(self, *, started: bool) -> None:

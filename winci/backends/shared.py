@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Protocol
 
 from winci.backends.base import BackendConfig
+from winci.host.private import write_private
 from winci.masking import GLOBAL_MASKER
 from winci.procs import Runner
 from winci.stack.mariadb import Database
@@ -63,14 +64,11 @@ def endpoints(settings: StackSettings, *, database: bool) -> dict[str, str]:
 
 def write_credentials(settings: StackSettings) -> Path:
     """clouds.yaml-style credentials in the private state dir (never published)."""
-    path = settings.state_dir / "credentials.json"
-    path.write_text(json.dumps({
+    return write_private(settings.state_dir / "credentials.json", json.dumps({
         "auth_url": f"{settings.keystone_url}/v3", "username": "admin",
         "password": settings.admin_password, "project_name": "admin",
         "user_domain_name": "Default", "project_domain_name": "Default",
-        "region_name": "RegionOne", "glance_url": settings.glance_url}, indent=1),
-        encoding="utf-8")
-    return path
+        "region_name": "RegionOne", "glance_url": settings.glance_url}, indent=1))
 
 
 def publish_configs(settings: StackSettings, dest: Path) -> None:

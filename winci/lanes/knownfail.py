@@ -14,6 +14,7 @@ on a machine with DNS, the entry above does not hide a real failure.
 
 from __future__ import annotations
 
+import os
 import re
 import socket
 import sys
@@ -62,8 +63,14 @@ class KnownFailure:
         return _condition_holds(self.condition)
 
 
+KNOWN_FAILURES_ENV = "WINCI_KNOWN_FAILURES_DIR"
+
+
 def default_dir() -> Path:
-    return repo_file("jobs", "known-failures")
+    """``jobs/known-failures``, or the folder ``$WINCI_KNOWN_FAILURES_DIR`` names (a
+    site's own lists, or a test's)."""
+    override = os.environ.get(KNOWN_FAILURES_ENV)
+    return Path(override) if override else repo_file("jobs", "known-failures")
 
 
 def load(lane: str, directory: Path | None = None) -> list[KnownFailure]:

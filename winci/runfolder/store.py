@@ -16,10 +16,13 @@ be read is a :class:`~winci.errors.ConfigError` with a one-line message.
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import tempfile
 from pathlib import Path
 from typing import Any
 
-from winci.errors import ConfigError
+from winci.errors import ConfigError, UsageError
 from winci.masking import GLOBAL_MASKER
 from winci.runfolder.models import LaneSummary, Manifest, RunRecord, RunVerdict
 
@@ -31,6 +34,24 @@ HTML = "testr_results.html"
 JUNIT = "junit.xml"
 
 _RUN_HINT = "give a run folder written by winci run (winci-results/<run-id>/)"
+_NEW_RUN_HINT = ("give --out a new or empty folder; a folder an earlier winci run wrote is "
+                 "replaced whole")
+
+
+def _probe_writable(path: Path) -> None:
+    """Create and remove a file where the run will write (``path``, or the nearest
+    existing folder above it): the one test that holds for root, ACLs, read-only
+    mounts and Windows alike."""
+    probe_dir = path
+    while not probe_dir.exists() and probe_dir != probe_dir.parent:
+        probe_dir = probe_dir.parent
+    try:
+        fd, name = tempfile.mkstemp(prefix=".winci-probe-", dir=probe_dir)
+        os.close(fd)
+        Path(name).unlink()
+    except OSError as exc:
+        raise UsageError(f"results folder {path} cannot be written: "
+                         f"{exc.strerror or exc}", _NEW_RUN_HINT) from None
 
 
 def _read_object(path: Path, hint: str | None = None) -> dict[str, Any] | None:
@@ -142,6 +163,40 @@ class RunFolder:
         if not self.path.is_dir():
             raise ConfigError(f"run folder {self.path} does not exist", _RUN_HINT)
         return RunRecord(self.path, self.manifest(), self.verdict())
+
+    # -- a new run -------------------------------------------------------------------------
+    def check_new_run(self) -> Manifest | None:
+        """May a new run write here? Checked before the run starts, changing nothing.
+
+        A new or empty folder, or one an earlier winci run wrote (its manifest is
+        returned: :meth:`replace` empties it whole, so no lane of the earlier run is
+        mixed into the new one). Anything else is a UsageError: a file, a folder of
+        other things, a place that cannot be written.
+        """
+        path = self.path
+        if path.exists() and not path.is_dir():
+            raise UsageError(f"results folder {path} is a file", _NEW_RUN_HINT)
+        earlier = None
+        if path.is_dir() and any(path.iterdir()):
+            try:
+                earlier = self.read_manifest()
+            except ConfigError:
+                earlier = None
+            if earlier is None:
+                raise UsageError(f"results folder {path} is not empty and not a winci run "
+                                 "folder", _NEW_RUN_HINT)
+        _probe_writable(path)
+        return earlier
+
+    def replace(self) -> None:
+        """Empty the folder of an earlier run (see :meth:`check_new_run`), or create it."""
+        if self.path.is_dir():
+            for child in self.path.iterdir():
+                if child.is_dir() and not child.is_symlink():
+                    shutil.rmtree(child)
+                else:
+                    child.unlink()
+        self.path.mkdir(parents=True, exist_ok=True)
 
     # -- writing ---------------------------------------------------------------------------
     def write_manifest(self, manifest: Manifest) -> Path:

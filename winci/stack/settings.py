@@ -17,6 +17,7 @@ import jinja2
 from winci import __version__
 from winci.host.netutil import LOOPBACK, free_port
 from winci.host.paths import PACKAGE_DIR
+from winci.host.private import write_private
 from winci.masking import GLOBAL_MASKER
 
 
@@ -97,6 +98,4 @@ def render(template: str, settings: StackSettings, dest: Path, **extra: Any) -> 
     """Render ``templates/<template>`` to ``dest`` with the settings and ``extra``."""
     values = settings.template_vars() | extra
     text = _ENV.get_template(template).render(**values)
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    dest.write_text(text, encoding="utf-8")
-    return dest
+    return write_private(dest, text)  # it holds passwords
