@@ -31,11 +31,15 @@ def run(args: argparse.Namespace) -> int:
             print(f"removed {kind} {name}")
     for reaped in removed.local_runs:
         print(f"ended local run {reaped.run_id}: {len(reaped.processes)} process(es), "
-              f"{len(reaped.paths)} folder(s) removed")
+              f"{len(reaped.paths)} folder(s) removed"
+              + (f"; {len(reaped.survivors)} could not be ended (pids "
+                 f"{', '.join(map(str, reaped.survivors))}; its record is kept)"
+                 if reaped.survivors else ""))
     if removed.engine_error:
         print(f"containers not checked: {removed.engine_error}")
     for error in removed.errors:
         print(f"could not remove {error}")
     if not removed.total() and not removed.errors:
         print("nothing labelled or kept for " + ("any run" if args.all else f"run {args.run_id}"))
-    return EXIT_INFRA if removed.errors else EXIT_OK
+    survivors = any(reaped.survivors for reaped in removed.local_runs)
+    return EXIT_INFRA if removed.errors or survivors else EXIT_OK
