@@ -6,8 +6,8 @@ Tests never touch the user's own winci cache or history:
   user's (``~/.cache/winci-tests``; ``$WINCI_TEST_CACHE_DIR`` chooses another). Its
   big parts (venvs, Glance sources, work trees, patched wheels, image build folders)
   are kept from test to test and session to session, at stable paths: a venv's
-  scripts name its interpreter by path, and the Glance venv's editable install its
-  work tree;
+  scripts name its interpreter by path, and a work tree keeps its metadata and
+  bytecode;
 - every test gets its own history database (``$WINCI_HISTORY_URL``, a SQLite file in
   pytest's temporary folder), so nothing a test records is seen by ``winci history``
   or by another test.

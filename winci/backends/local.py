@@ -1,10 +1,14 @@
 """The local backend: venvs on this host, and MariaDB, Keystone and Glance as its processes.
 
-:meth:`LocalBackend.prepare` makes the cached venvs (Glance with the patched libraries'
-wheels and the work tree installed editable; Keystone and tempest when the tempest lane
-runs), pinned by the tree's constraints. The stack comes up on demand: the functional
-lane needs only the database (for oslo.db's ``openstack_citest`` tests), tempest needs
-everything. Each lane runs its programs from its venv (:class:`LocalExecutor`).
+:meth:`LocalBackend.prepare` makes the cached venvs (Glance's requirements with the
+patched libraries' wheels, never Glance itself; Keystone and tempest when the tempest
+lane runs), pinned by the tree's constraints, and the work tree's own metadata. Every
+Glance process of the run (stestr and its workers, ``glance-manage``, the API) gets the
+work tree first on its path (:func:`~winci.worktree.tree.tree_path_env`), so runs of
+different trees share the venv without seeing each other's code. The stack comes up on
+demand: the functional lane needs only the database (for oslo.db's ``openstack_citest``
+tests), tempest needs everything. Each lane runs its programs from its venv
+(:class:`LocalExecutor`).
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from winci.backends.shared import (
 from winci.envs import ensure_env
 from winci.envs.specs import glance_env, keystone_env, patched_env_inputs, tempest_env
 from winci.errors import InfraError
+from winci.host.paths import venv_python
 from winci.lanes.executor import LocalExecutor
 from winci.procs import Runner
 from winci.runfolder import Manifest
@@ -31,7 +36,7 @@ from winci.stack.services import Glance, Keystone
 from winci.stack.webserver import ImageWebServer
 from winci.ui import Progress
 from winci.worktree.prepared import PreparedTree
-from winci.worktree.tree import install_into_venv
+from winci.worktree.tree import TREE_ON_PATH_LAYOUT, ensure_tree_metadata, tree_path_env
 
 
 class LocalBackend:
@@ -58,11 +63,12 @@ class LocalBackend:
         glance_extra, keystone_wheel = patched_env_inputs(dict(tree.wheels))
         with progress.phase("glance environment"):
             self.glance_venv = ensure_env(glance_env(tree.path, extra=glance_extra,
+                                                     local_key=TREE_ON_PATH_LAYOUT,
                                                      constraints=tree.constraints),
                                           self.runner)
-            if install_into_venv(self.runner, self.glance_venv, tree.path,
-                                 tree.source.version):
-                progress.say("  installed the work tree into the venv")
+            if ensure_tree_metadata(self.runner, venv_python(self.glance_venv), tree.path,
+                                    tree.source.version):
+                progress.say("  wrote the work tree's metadata (glance.egg-info)")
         if "tempest" in self.config.lanes:
             with progress.phase("keystone and tempest environments"):
                 self.keystone_venv = ensure_env(keystone_env(constraints=tree.constraints,
@@ -76,7 +82,10 @@ class LocalBackend:
         pass  # the venvs are keyed on their inputs; manifest.json has those already
 
     def executor(self, lane: str) -> LocalExecutor:
-        return LocalExecutor(self.tempest_venv if lane == "tempest" else self.glance_venv)
+        if lane == "tempest":
+            return LocalExecutor(self.tempest_venv)
+        return LocalExecutor(self.glance_venv,
+                             tree_path_env(self.tree.path) if self.tree is not None else {})
 
     # -- database -----------------------------------------------------------------------
     def resolve_db_mode(self) -> str:

@@ -35,7 +35,10 @@ def _requirement_lines(path: Path, exclude: frozenset[str] = frozenset()) -> lis
 
 def glance_env(tree: Path, *, extra: tuple[str, ...] = (), local_key: str = "",
                constraints: Path | None = None) -> EnvSpec:
-    """Glance's requirements and test requirements (Glance itself goes in editable)."""
+    """Glance's requirements and test requirements, never Glance itself: a run puts its
+    work tree on the path of the Glance processes it starts
+    (:func:`winci.worktree.tree.tree_path_env`; the local backend's venvs carry
+    :data:`~winci.worktree.tree.TREE_ON_PATH_LAYOUT` in ``local_key``)."""
     reqs = _requirement_lines(tree / "requirements.txt")
     test_reqs = tree / "test-requirements.txt"
     if test_reqs.is_file():

@@ -36,12 +36,15 @@ class TestExecutor(Protocol):
 
 
 class LocalExecutor:
-    """On this host, through the lane's runner, with the programs of ``venv``."""
+    """On this host, through the lane's runner, with the programs of ``venv`` and the
+    environment's own variables ``env`` (e.g. the work tree on ``PYTHONPATH``; a
+    lane's ``extra_env`` wins)."""
 
     name = "local"
 
-    def __init__(self, venv: Path | None = None) -> None:
+    def __init__(self, venv: Path | None = None, env: dict[str, str] | None = None) -> None:
         self.venv = venv
+        self.env = dict(env or {})
 
     def program(self, name: str) -> str | os.PathLike[str]:
         if self.venv is None:
@@ -50,5 +53,6 @@ class LocalExecutor:
 
     def run(self, runner: Runner, args: Args, *, name: str, cwd: Path, timeout: float,
             extra_env: dict[str, str], stdout_path: Path | None = None) -> Completed:
-        return runner.run(args, name=name, timeout=timeout, cwd=cwd, extra_env=extra_env,
-                          check=False, stdout_path=stdout_path)
+        return runner.run(args, name=name, timeout=timeout, cwd=cwd,
+                          extra_env={**self.env, **extra_env}, check=False,
+                          stdout_path=stdout_path)

@@ -27,6 +27,7 @@ from winci.lanes.base import LISTED_FILE, LaneContext, LaneOutcome, Pass, stestr
 from winci.results import TestCase, write_lane_reports
 from winci.results.stream import FAILING
 from winci.runfolder import LaneFolder, Verdict
+from winci.worktree.tree import tree_path_env
 
 UNIT_PATH = "./glance/tests/unit"
 
@@ -55,7 +56,8 @@ def _listed(ctx: LaneContext) -> list[str]:
     done = ctx.runner.run([_stestr(ctx), "--test-path", UNIT_PATH,
                            "--top-dir", "./", "list", *([ctx.filter] if ctx.filter else [])],
                           name="stestr-preflight-list", cwd=ctx.glance_tree, timeout=600,
-                          extra_env={"OS_TEST_PATH": UNIT_PATH})
+                          extra_env={"OS_TEST_PATH": UNIT_PATH,
+                                     **tree_path_env(ctx.glance_tree)})
     text = done.log.read_text(encoding="utf-8", errors="replace")
     return [line.strip() for line in text.splitlines()
             if line.startswith("glance.") and " " not in line.strip()]
@@ -76,8 +78,10 @@ def run_preflight(ctx: LaneContext) -> LaneOutcome:
         listed = _listed(ctx)
         (ctx.out_dir / LISTED_FILE).write_text("".join(f"{t}\n" for t in listed),
                                                encoding="utf-8")
+        # the hook first on the path, then the work tree (Glance), as every lane has it
         env = simulate.lane_env(record_dir, disabled=ctx.simulate_disabled,
-                                scope=[ctx.glance_tree])
+                                scope=[ctx.glance_tree],
+                                pythonpath=tree_path_env(ctx.glance_tree)["PYTHONPATH"])
         simulated = _unit_pass(ctx, ctx.out_dir / "results.subunit", None, env,
                                "stestr-preflight")
         # A module that fails to import under the simulation never reaches the stream:

@@ -19,6 +19,7 @@ from winci.host.paths import venv_bin, venv_python
 from winci.procs import Runner, Service
 from winci.stack import launcher
 from winci.stack.settings import StackSettings, render
+from winci.worktree.tree import tree_path_env
 
 START_TIMEOUT = 120.0
 
@@ -151,6 +152,9 @@ class KeystoneAPI:
 
 
 class Glance:
+    """Glance's API from ``venv`` (its requirements) and ``tree`` (Glance itself, first
+    on the path of every Glance process started here)."""
+
     def __init__(self, settings: StackSettings, runner: Runner, venv: Path, tree: Path) -> None:
         self.settings = settings
         self.runner = runner
@@ -171,8 +175,11 @@ class Glance:
                         self.config_dir / "glance-api-paste.ini")
 
     def _manage(self, *args: str, name: str) -> None:
-        self.runner.run([venv_bin(self.venv, "glance-manage"), "--config-file",
-                         self.config_dir / "glance-api.conf", *args], name=name, timeout=600)
+        # ``python -m`` from the work tree (the tree is also first on PYTHONPATH): the
+        # venv holds no Glance, so it has no ``glance-manage`` script.
+        self.runner.run([venv_python(self.venv), "-m", "glance.cmd.manage", "--config-file",
+                         self.config_dir / "glance-api.conf", *args], name=name, timeout=600,
+                        cwd=self.tree, extra_env=tree_path_env(self.tree))
 
     def migrate(self) -> None:
         self._manage("db_sync", name="glance-db-sync")
@@ -183,7 +190,8 @@ class Glance:
         cmd = launcher_cmd(self.venv, "glance.wsgi.api:application",
                            self.settings.glance_port, "glance-api",
                            {"OS_GLANCE_CONFIG_DIR": os.fspath(self.config_dir)})
-        self.service = self.runner.start(cmd, name="glance-api", lifetime=None)
+        self.service = self.runner.start(cmd, name="glance-api", lifetime=None,
+                                         extra_env=tree_path_env(self.tree))
         service = self.service
         wait_until(lambda: _http_ok(f"{self.settings.glance_url}/"), timeout=START_TIMEOUT,
                    what="Glance API", alive=service.alive)

@@ -1,14 +1,16 @@
-"""The Glance work tree of a run: synced from the source, patched, installed in its venv."""
+"""The Glance work tree of a run: synced from the source, patched, put on the path of
+the Glance processes the run starts (with its own metadata)."""
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
+import shutil
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from winci.envs.builder import pip_install
 from winci.errors import InfraError
 from winci.host.filelock import FileLock
 from winci.host.paths import cache_dir
@@ -17,7 +19,8 @@ from winci.worktree.sources import GlanceSource
 
 
 def work_tree_for(source: GlanceSource, patched: bool, fallback: Path) -> tuple[Path, FileLock]:
-    """A stable work tree per source (so the venv's editable install is reused).
+    """A stable work tree per source (so its metadata, bytecode and stestr's timing
+    data are reused), locked for the run.
 
     When another run holds it, the run gets a private tree under ``fallback`` instead.
     """
@@ -75,22 +78,62 @@ def still_patched(tree: Path, source_root: Path, queue_id: str) -> set[str] | No
     return {*files, PATCHED_STAMP}
 
 
-def install_into_venv(runner: Runner, venv: Path, tree: Path, version: str) -> bool:
-    """``pip install --no-deps -e tree`` unless the venv already has exactly that.
+# A Glance environment serves the run's work tree by path and never holds Glance:
+# every Glance process a run starts gets the tree first on PYTHONPATH
+# (:func:`tree_path_env`), and the tree carries its own metadata
+# (:func:`ensure_tree_metadata`), so two runs of two trees share one environment
+# without seeing each other's code. Part of the environment's key: an environment of
+# the earlier layout (a tree installed editable in it) is never used again.
+TREE_ON_PATH_LAYOUT = "glance-tree-on-path-1"
 
-    Returns True when it had to install. The marker records the tree and the hash of
-    ``setup.cfg`` (entry points live there), so a change to either reinstalls.
-    """
-    setup_hash = hashlib.sha256((tree / "setup.cfg").read_bytes()).hexdigest()[:16]
-    want = {"tree": str(tree), "setup_cfg": setup_hash, "version": version}
-    marker = venv / "winci-glance-tree.json"
+# pbr's metadata of the tree, written by ``setup.py egg_info`` into the tree's top
+# folder (on the path with it), and the note of what it was made from.
+EGG_INFO = "glance.egg-info"
+METADATA_STAMP = "winci-metadata.json"
+PBR_ENV = {"SKIP_GIT_SDIST": "1", "SKIP_GENERATE_AUTHORS": "1",
+           "SKIP_WRITE_GIT_CHANGELOG": "1"}
+
+
+def tree_path_env(tree: Path, pythonpath: str | None = None) -> dict[str, str]:
+    """The environment that makes a Python process import Glance from ``tree``: the
+    tree first on ``PYTHONPATH``, then ``pythonpath`` (default: this process's)."""
+    rest = os.environ.get("PYTHONPATH", "") if pythonpath is None else pythonpath
+    parts = [os.fspath(tree.resolve()), *(p for p in rest.split(os.pathsep) if p)]
+    return {"PYTHONPATH": os.pathsep.join(parts)}
+
+
+def _digest(path: Path) -> str | None:
     try:
-        if json.loads(marker.read_text(encoding="utf-8")) == want:
+        return hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+    except FileNotFoundError:
+        return None
+
+
+def ensure_tree_metadata(runner: Runner, python: str | os.PathLike[str], tree: Path,
+                         version: str) -> bool:
+    """``tree/glance.egg-info`` (version, entry points), made by pbr's ``setup.py
+    egg_info`` run by ``python`` (one with pbr), unless the tree has it already for
+    the same ``setup.cfg`` (entry points live there), requirements and version.
+
+    Through the tree's path entry, ``importlib.metadata`` finds Glance's entry points
+    (stevedore, oslo.config's opts, the import-flow plugins) and version. The metadata
+    is plain text, the same for any interpreter. True when it had to write it.
+    """
+    want = {"setup_cfg": _digest(tree / "setup.cfg"),
+            "requirements": _digest(tree / "requirements.txt"), "version": version}
+    info = tree / EGG_INFO
+    stamp = info / METADATA_STAMP
+    try:
+        if (json.loads(stamp.read_text(encoding="utf-8")) == want
+                and (info / "entry_points.txt").is_file()):
             return False
     except (OSError, ValueError):
         pass
-    pip_install(venv, ["--no-deps", "-e", tree], runner, name="glance-install-editable",
-                extra_env={"PBR_VERSION": version, "SKIP_GIT_SDIST": "1",
-                           "SKIP_GENERATE_AUTHORS": "1", "SKIP_WRITE_GIT_CHANGELOG": "1"})
-    marker.write_text(json.dumps(want), encoding="utf-8")
+    shutil.rmtree(info, ignore_errors=True)
+    runner.run([python, "setup.py", "-q", "egg_info"], name="glance-egg-info", cwd=tree,
+               timeout=600, extra_env={"PBR_VERSION": version, **PBR_ENV})
+    if not (info / "entry_points.txt").is_file():
+        raise InfraError(f"pbr wrote no {EGG_INFO}/entry_points.txt in {tree}",
+                         "see the glance-egg-info log")
+    stamp.write_text(json.dumps(want), encoding="utf-8")
     return True
