@@ -12,6 +12,7 @@ import os
 import shutil
 import subprocess
 import sys
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -72,6 +73,49 @@ def test_planted_task_mistake_is_caught(tmp_path: Path, file: str, old: str, new
     assert rc == 1
     assert any(message in f["message"] and f["file"] == f"jobs/{file}"
                for f in out["findings"]), out["findings"]
+
+
+# Renders a task's command argv with Ansible's own Templar, as the node's task would.
+RENDER_ARGV = textwrap.dedent("""
+    import json, sys, yaml
+    from ansible.parsing.dataloader import DataLoader
+    from ansible.template import Templar
+    task = yaml.safe_load(open(sys.argv[1]))[0]
+    module = next(k for k in task if k.endswith("command"))
+    variables = json.loads(sys.stdin.read())
+    print(json.dumps(Templar(loader=DataLoader(), variables=variables)
+                     .template(task[module]["argv"])))
+""")
+
+
+@pytest.mark.parametrize(("os_file", "root", "sep", "platform", "expected_head"), [
+    ("Windows", "C:\\zuul\\src\\winci", "\\", "windows",
+     ["powershell.exe", "-NoProfile", "-NonInteractive", "-ExecutionPolicy", "Bypass",
+      "-File", "C:\\zuul\\src\\winci\\scripts\\winci.ps1"]),
+    ("Windows", "C:\\zuul\\src\\winci", "\\", "",
+     ["powershell.exe", "-NoProfile", "-NonInteractive", "-ExecutionPolicy", "Bypass",
+      "-File", "C:\\zuul\\src\\winci\\scripts\\winci.ps1"]),
+    ("Linux", "/srv/winci", "/", "wine", ["/srv/winci/scripts/winci"]),
+    ("Linux", "/srv/winci", "/", "", ["/srv/winci/scripts/winci"]),
+], ids=["windows-platform", "windows-default", "linux-wine", "linux-default"])
+def test_run_argv_passes_the_platform_when_set(os_file: str, root: str, sep: str,
+                                               platform: str,
+                                               expected_head: list[str]) -> None:
+    """winci-run's command on each OS (the Windows one only rendered, never run here)."""
+    variables = {"winci_run_winci_root": root, "winci_workspace_sep": sep,
+                 "winci_run_lanes": ["unit"], "winci_run_backend": "local",
+                 "winci_run_platform": platform, "winci_run_glance_src": "G",
+                 "winci_run_out": "R", "winci_run_local_history": False,
+                 "winci_run_extra_args": ["--no-patches"]}
+    task_file = REPO / "jobs" / "roles" / "winci-run" / "tasks" / f"{os_file}.yaml"
+    done = subprocess.run([str(tool_bin("zuul", "python")), "-c", RENDER_ARGV,
+                           str(task_file)], input=json.dumps(variables),
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr[-3000:]
+    platform_args = ["--platform", platform] if platform else []
+    assert json.loads(done.stdout) == [
+        *expected_head, "run", "unit", "--backend", "local", *platform_args,
+        "--glance-src", "G", "--out", "R", "--no-history", "--no-patches"]
 
 
 def test_playbooks_pass_ansible_syntax_check() -> None:

@@ -6,16 +6,24 @@ directory, inventory, ansible.cfg, ``zuul`` variable and ``zuul_return`` plugin 
 Zuul's (tests/zuul/jobdir.py), and the results are looked for where Zuul would find
 them: the build's logs under ``zuul.executor.log_root`` and the returned data in
 ``zuul.executor.work_root``/results.json.
+
+The wine jobs' command line is checked with a stub in place of ``scripts/winci`` that
+records how it was called: the playbooks run for real, Wine does not.
 """
 
 from __future__ import annotations
 
 import json
+import re
+import shutil
 import subprocess
+import sys
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import pytest
+import yaml
 
 from tests.conftest import REPO, tool_bin
 from tests.zuul.jobdir import GLANCE, JobDir, show
@@ -58,6 +66,118 @@ def make_jobdir(tmp_path: Path, **job_vars: object) -> JobDir:
         **job_vars,
     }
     return jobdir
+
+
+def zuul_job_vars(name: str) -> dict[str, Any]:
+    """A job's ``vars`` from zuul.d/jobs.yaml, merged down its parent chain as Zuul does
+    (a child's value of a variable wins over its parent's)."""
+    stanzas = yaml.safe_load((REPO / "zuul.d" / "jobs.yaml").read_text())
+    jobs = {s["job"]["name"]: s["job"] for s in stanzas if "job" in s}
+    chain: list[dict[str, Any]] = []
+    current: str | None = name
+    while current:
+        chain.append(jobs[current])
+        current = jobs[current].get("parent")
+    merged: dict[str, Any] = {}
+    for job in reversed(chain):
+        merged.update(job.get("vars") or {})
+    return merged
+
+
+# Stands in for scripts/winci on the node: records what the role ran it with, exits 0.
+STUB_WINCI = """\
+import json, os, sys
+from pathlib import Path
+record = {"argv": sys.argv, "cwd": os.getcwd(),
+          "env": {k: v for k, v in os.environ.items() if k.startswith("WINCI_ZUUL_")}}
+(Path(__file__).resolve().parent.parent / "invocation.json").write_text(json.dumps(record))
+"""
+WINE_PACKAGES = yaml.safe_load((REPO / "jobs" / "roles" / "winci-ensure-wine" / "defaults" /
+                                "main.yaml").read_text())["winci_ensure_wine_packages"]
+
+
+def stub_build(tmp_path: Path, **job_vars: object) -> tuple[JobDir, Path]:
+    """A job directory whose node runs the stub instead of winci, and a small Glance tree."""
+    stub = tmp_path / "winci-stub"
+    (stub / "scripts").mkdir(parents=True)
+    script = stub / "scripts" / "winci"
+    script.write_text(f"#!{sys.executable}\n{STUB_WINCI}")
+    script.chmod(0o755)
+    jobdir = make_jobdir(tmp_path, winci_run_winci_root=str(stub), **job_vars)
+    tree = tmp_path / "glance"
+    tree.mkdir()
+    (tree / "setup.cfg").write_text("[metadata]\nname = glance\n")
+    jobdir.prepare_project(GLANCE, tree)
+    jobdir.write([GLANCE])
+    return jobdir, stub / "invocation.json"
+
+
+def missing_debian_packages(packages: list[str]) -> list[str] | None:
+    """The packages dpkg does not list as installed; None off Debian."""
+    if shutil.which("dpkg-query") is None:
+        return None
+    missing = []
+    for pkg in packages:
+        done = subprocess.run(["dpkg-query", "-W", "-f=${Status}", pkg],
+                              capture_output=True, text=True, check=False, timeout=60)
+        if "install ok installed" not in done.stdout:
+            missing.append(pkg)
+    return missing
+
+
+def test_wine_job_runs_winci_with_platform_wine(tmp_path: Path) -> None:
+    """glance-wine-unit's vars, through pre-run and run, give `winci run unit --backend
+    local --platform wine ...` (a stub stands in for winci: Wine is not run here)."""
+    missing = missing_debian_packages(WINE_PACKAGES)
+    if missing is None or missing:
+        pytest.skip(f"Wine's Debian packages are not all installed ({missing}): the "
+                    "pre-run would install them with sudo")
+    wine = zuul_job_vars("glance-wine-unit")
+    assert wine["winci_run_platform"] == "wine" and wine["winci_run_backend"] == "local"
+    run_vars = {k: v for k, v in wine.items()
+                if k in ("winci_run_lanes", "winci_run_backend", "winci_run_platform")}
+    jobdir, invocation = stub_build(tmp_path, **run_vars)
+
+    pre = jobdir.run("pre.yaml")
+    assert pre.returncode == 0, pre.output[-4000:]
+    # The wine job's pre-run looked at the node's packages; all present, nothing to sudo.
+    assert "TASK [winci-ensure-wine : Read which Debian packages are installed]" in pre.output
+    install = re.search(r"Install Wine's missing Debian packages with sudo\] \**\n(\w+): ",
+                        pre.output)
+    assert install is not None and install.group(1) == "skipping", pre.output[-4000:]
+    run = jobdir.run("run.yaml")
+    cleanup = jobdir.run("cleanup.yaml")
+    assert run.returncode == 0, run.output[-4000:]
+    assert cleanup.returncode == 0, cleanup.output[-4000:]
+
+    record = json.loads(invocation.read_text())
+    workspace = tmp_path / "node" / "winci-ci"
+    assert record["argv"] == [
+        str(tmp_path / "winci-stub" / "scripts" / "winci"), "run", "unit",
+        "--backend", "local", "--platform", "wine",
+        "--glance-src", f"{workspace}/src/{GLANCE}", "--out", f"{workspace}/results",
+        "--no-history", "--filter", UNIT_FILTER, "--concurrency", "2"]
+    assert record["cwd"] == str(workspace)
+    assert record["env"]["WINCI_ZUUL_PIPELINE"] == "winci-check"
+    assert record["env"]["WINCI_ZUUL_BUILD"] == jobdir.build
+    assert not workspace.exists()
+
+
+def test_windows_job_passes_no_platform(tmp_path: Path) -> None:
+    """Without winci_run_platform (the Windows jobs), no --platform: winci's default;
+    and the pre-run does not touch Wine's packages."""
+    windows = zuul_job_vars("glance-windows-unit")
+    assert "winci_run_platform" not in windows
+    jobdir, invocation = stub_build(tmp_path, winci_run_extra_args=[])
+    pre = jobdir.run("pre.yaml")
+    assert pre.returncode == 0, pre.output[-4000:]
+    assert "Read which Debian packages are installed" not in pre.output
+    run = jobdir.run("run.yaml")
+    cleanup = jobdir.run("cleanup.yaml")
+    assert run.returncode == 0, run.output[-4000:]
+    assert cleanup.returncode == 0, cleanup.output[-4000:]
+    argv = json.loads(invocation.read_text())["argv"]
+    assert argv[1:4] == ["run", "unit", "--backend"] and "--platform" not in argv
 
 
 def resolve_artifacts(result_data: dict[str, object]) -> list[dict[str, str]]:

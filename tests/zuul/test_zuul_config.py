@@ -34,6 +34,7 @@ VOTING = """    <<: &winci-gerrit-report
         opendev:
           Verified: -1
 """
+WINDOWS_LABEL = "winci-windows-2025-hyperv"
 REGEX = r"(?im)^[ \t]*(recheck|recheck[ \t]+winci\b[^\n]*|winci-recheck)[ \t]*$"
 
 
@@ -79,7 +80,7 @@ PLANTS = [
     Plant("missing-pipeline", "zuul.d/project-templates.yaml", "    winci-periodic:\n",
           "    winci-nightly:\n", "references", "pipeline winci-nightly is not defined"),
     Plant("dependency-not-in-pipeline", "zuul.d/project-templates.yaml",
-          "            dependencies: [glance-preflight]\n",
+          "            dependencies: [glance-wine-unit]\n",
           "            dependencies: [glance-pre-flight]\n", "references",
           "depends on glance-pre-flight, which that pipeline does not run"),
     Plant("required-project-not-in-tenant", "zuul.d/jobs.yaml", "      - openstack/glance\n",
@@ -90,6 +91,32 @@ PLANTS = [
           "lane 'tempest-image' is not a lane of winci run"),
     Plant("unknown-backend", "zuul.d/jobs.yaml", "      winci_run_backend: local\n",
           "      winci_run_backend: podman\n", "vars", "'podman' is not local or docker"),
+    Plant("unknown-platform", "zuul.d/jobs.yaml", "      winci_run_platform: wine\n",
+          "      winci_run_platform: wien\n", "vars",
+          "winci_run_platform 'wien' is not linux, wine or windows"),
+    Plant("wine-with-docker", "zuul.d/jobs.yaml",
+          "      winci_run_backend: local\n      winci_run_platform: wine\n",
+          "      winci_run_backend: docker\n      winci_run_platform: wine\n", "vars",
+          "job glance-wine-unit: winci_run_platform wine (from winci-wine-base) needs "
+          "winci_run_backend local, not 'docker'"),
+    Plant("wine-backend-from-windows-base", "zuul.d/jobs.yaml",
+          "      winci_run_backend: local\n      winci_run_platform: wine\n",
+          "      winci_run_platform: wine\n", "vars",
+          "needs winci_run_backend local, not 'docker' (from winci-base)"),
+    Plant("wine-on-windows-nodeset", "zuul.d/jobs.yaml",
+          "    abstract: true\n    nodeset: winci-linux\n", "    abstract: true\n", "vars",
+          "job glance-wine-functional: winci_run_platform wine (from winci-wine-base) needs "
+          "a Linux nodeset; winci-windows-hyperv (from winci-base) is Windows"),
+    Plant("windows-on-linux-nodeset", "zuul.d/jobs.yaml",
+          "      winci_run_lanes: [preflight]\n",
+          "      winci_run_lanes: [preflight]\n      winci_run_platform: windows\n", "vars",
+          "job glance-preflight: winci_run_platform windows needs a Windows nodeset; "
+          "winci-linux (from glance-preflight) is Linux"),
+    Plant("windows-platform-reaches-linux-job", "zuul.d/jobs.yaml",
+          "      winci_run_backend: docker\n",
+          "      winci_run_backend: docker\n      winci_run_platform: windows\n", "vars",
+          "job glance-preflight: winci_run_platform windows (from winci-base) needs a "
+          "Windows nodeset"),
     Plant("reporter-unknown-connection", "zuul.d/pipelines.yaml", "      winci-mail:\n",
           "      winci-email:\n", "connections",
           "failure reporter uses connection 'winci-email'"),
@@ -154,6 +181,23 @@ def checked(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     voting = copy_config(base / "voting")
     plant(voting, Plant("voting", "zuul.d/pipelines.yaml", COMMENT_ONLY, VOTING, "", ""))
     repos["voting"] = voting
+    # A Windows job asks for the windows platform: its Windows nodeset fits.
+    windows = copy_config(base / "windows-platform")
+    plant(windows, Plant("windows-platform", "zuul.d/jobs.yaml",
+                         "      winci_run_lanes: [unit]\n",
+                         "      winci_run_lanes: [unit]\n      winci_run_platform: windows\n",
+                         "", ""))
+    text = (windows / "zuul.d/jobs.yaml").read_text()
+    job = text[text.rindex("- job:", 0, text.index("winci_run_platform: windows")):]
+    assert job.startswith("- job:\n    name: glance-windows-unit\n"), job[:80]
+    repos["windows-platform"] = windows
+    # A Windows label whose name does not say so: nodepool.yaml's WinRM node tells.
+    renamed = copy_config(base / "nodepool-label")
+    for file in ("zuul.d/nodesets.yaml", "docs/zuul/nodepool.yaml"):
+        path = renamed / file
+        path.write_text(path.read_text().replace(WINDOWS_LABEL, "winci-hv-2025"))
+    plant(renamed, next(p for p in PLANTS if p.id == "wine-on-windows-nodeset"))
+    repos["nodepool-label"] = renamed
     for p in PLANTS:
         repo = copy_config(base / p.id)
         plant(repo, p)
@@ -176,6 +220,16 @@ def test_the_switch_turns_both_gerrit_pipelines_to_voting(checked: dict[str, Any
     assert checked["voting"]["findings"] == []
     assert checked["voting"]["report_modes"] == {"winci-check": "voting",
                                                  "winci-sandbox": "voting"}
+
+
+def test_windows_platform_fits_the_windows_nodeset(checked: dict[str, Any]) -> None:
+    assert checked["windows-platform"]["findings"] == []
+
+
+def test_nodepool_says_which_labels_are_windows(checked: dict[str, Any]) -> None:
+    messages = [f["message"] for f in checked["nodepool-label"]["findings"]]
+    assert any("needs a Linux nodeset; winci-windows-hyperv (from winci-base) is Windows"
+               in m for m in messages), messages
 
 
 @pytest.mark.parametrize("p", PLANTS, ids=[p.id for p in PLANTS])

@@ -24,8 +24,13 @@ recheck      the comment regexes of Gerrit ``comment-added`` triggers, compiled 
              (google-re2), match ``recheck`` and the CI's own keyword and do not match
              ``please recheck``, other CIs' keywords or quoted comments.
 vars         the job variables winci reads: ``winci_run_lanes`` are lanes of ``winci run``
-             (read from winci/lanes/base.py) and ``winci_run_backend`` is local or docker,
-             which a Windows node would otherwise first refuse at run time.
+             (read from winci/lanes/base.py), ``winci_run_backend`` is local or docker,
+             and ``winci_run_platform`` is linux, wine or windows, with ``wine`` only
+             on the local backend and a Linux nodeset and ``windows`` only on a
+             Windows nodeset, as each job sees them through its parents (a nodeset is
+             Windows when nodepool serves its labels over WinRM or PowerShell,
+             docs/zuul/nodepool.yaml; else when a label names windows). A node would
+             otherwise first refuse them at run time.
 opendev      OpenDev's third-party rules that show in the configuration: one comment
              per patch set (no start report to Gerrit) and one reporting mode (the voting
              switch) shared by every Gerrit pipeline.
@@ -47,6 +52,8 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parents[2]
+# What ``winci run --platform`` accepts; empty (or unset) is winci's default, linux.
+PLATFORMS = ("linux", "wine", "windows")
 
 # What a recheck regex must accept and refuse. Gerrit's comment-added events carry
 # "Patch Set N: <votes>" then a blank line then the reviewer's text.
@@ -92,11 +99,12 @@ class Finding:
 
 class Checker:
     def __init__(self, repo: Path, zuul_d: Path, zuul_conf: Path, tenant: Path,
-                 keyword: str) -> None:
+                 keyword: str, nodepool: Path | None = None) -> None:
         self.repo = repo
         self.zuul_d = zuul_d
         self.zuul_conf = zuul_conf
         self.tenant_file = tenant
+        self.nodepool_file = nodepool or zuul_conf.with_name("nodepool.yaml")
         self.keyword = keyword
         self.findings: list[Finding] = []
         self.report_modes: dict[str, str] = {}
@@ -477,6 +485,107 @@ class Checker:
             if backend is not None and backend not in ("local", "docker"):
                 self.add("vars", file, f"job {conf.get('name')}: winci_run_backend "
                          f"{backend!r} is not local or docker", line)
+            platform = job_vars.get("winci_run_platform")
+            if platform not in (None, "", *PLATFORMS):
+                self.add("vars", file, f"job {conf.get('name')}: winci_run_platform "
+                         f"{platform!r} is not linux, wine or windows", line)
+            if not conf.get("abstract"):
+                self._check_platform(file, conf, line)
+
+    def _check_platform(self, file: str, conf: dict[str, Any], line: int | None) -> None:
+        """The platform against the backend and nodeset the job gets through its parents."""
+        name = conf.get("name")
+        platform, platform_from = self._inherited(conf, "winci_run_platform", var=True)
+        if platform not in ("wine", "windows"):
+            return
+        via = f" (from {platform_from})" if platform_from != name else ""
+        if platform == "wine":
+            backend, backend_from = self._inherited(conf, "winci_run_backend", var=True)
+            if backend is None:
+                backend, backend_from = self._role_default("winci_run_backend"), \
+                    "winci-run's defaults"
+            if backend != "local":
+                why = (": winci run refuses --backend docker --platform wine"
+                       if backend == "docker" else "")
+                self.add("vars", file, f"job {name}: winci_run_platform wine{via} needs "
+                         f"winci_run_backend local, not {backend!r} (from {backend_from})"
+                         f"{why}", line)
+        nodeset, nodeset_from = self._inherited(conf, "nodeset")
+        node_os = self._nodeset_os(nodeset)
+        shown = nodeset if isinstance(nodeset, str) else "the job's own nodeset"
+        if platform == "wine" and node_os == "windows":
+            self.add("vars", file, f"job {name}: winci_run_platform wine{via} needs a Linux "
+                     f"nodeset; {shown} (from {nodeset_from}) is Windows", line)
+        if platform == "windows" and node_os == "linux":
+            self.add("vars", file, f"job {name}: winci_run_platform windows{via} needs a "
+                     f"Windows nodeset; {shown} (from {nodeset_from}) is Linux", line)
+
+    def _inherited(self, conf: dict[str, Any], key: str,
+                   var: bool = False) -> tuple[Any, str | None]:
+        """A job attribute (or job variable) as the job sees it: its own, else the nearest
+        parent's; and the job it comes from. (None, None) when no job of the chain sets it."""
+        jobs = self.named("jobs")
+        seen: set[str] = set()
+        current: dict[str, Any] | None = conf
+        while current is not None and current.get("name") not in seen:
+            seen.add(current.get("name", ""))
+            source = (current.get("vars") or {}) if var else current
+            if key in source:
+                return source[key], current.get("name")
+            parent = current.get("parent")
+            current = jobs[parent][1] if parent in jobs else None
+        return None, None
+
+    def _role_default(self, var: str) -> Any:
+        """A default of the winci-run role (jobs/roles/winci-run/defaults/main.yaml)."""
+        import yaml
+
+        path = self.repo / "jobs" / "roles" / "winci-run" / "defaults" / "main.yaml"
+        try:
+            defaults = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        except (OSError, yaml.YAMLError):
+            return None
+        return defaults.get(var) if isinstance(defaults, dict) else None
+
+    def _nodeset_os(self, nodeset: Any) -> str | None:
+        """'windows' when a node of the nodeset is Windows, 'linux' when none is, None
+        when the nodeset is unknown."""
+        if isinstance(nodeset, dict):  # an anonymous nodeset in the job
+            nodes = nodeset.get("nodes")
+        elif isinstance(nodeset, str) and nodeset in self.named("nodesets"):
+            nodes = self.named("nodesets")[nodeset][1].get("nodes")
+        else:
+            return None
+        labels = [str(n["label"]) for n in _as_list(nodes)
+                  if isinstance(n, dict) and n.get("label")]
+        if not labels:
+            return None
+        known = self._nodepool_labels()
+        if any(known.get(label, "windows" in label.lower()) for label in labels):
+            return "windows"
+        return "linux"
+
+    def _nodepool_labels(self) -> dict[str, bool]:
+        """{label: is Windows} of docs/zuul/nodepool.yaml's static nodes: a node reached
+        over WinRM, or with a PowerShell or cmd shell, is Windows."""
+        import yaml
+
+        found: dict[str, bool] = {}
+        try:
+            data = yaml.safe_load(self.nodepool_file.read_text(encoding="utf-8")) or {}
+        except (OSError, yaml.YAMLError):
+            return {}
+        providers = (data.get("providers") or []) if isinstance(data, dict) else []
+        for provider in providers:
+            for pool in (provider or {}).get("pools") or []:
+                for node in (pool or {}).get("nodes") or []:
+                    if not isinstance(node, dict):
+                        continue
+                    is_windows = (node.get("connection-type") == "winrm"
+                                  or node.get("shell-type") in ("powershell", "cmd"))
+                    for label in _as_list(node.get("labels")):
+                        found[label] = found.get(label, False) or is_windows
+        return found
 
     def run(self) -> list[Finding]:
         self.load()
@@ -564,6 +673,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--zuul-d", type=Path, help="default: <repo>/zuul.d")
     parser.add_argument("--zuul-conf", type=Path, help="default: <repo>/docs/zuul/zuul.conf")
     parser.add_argument("--tenant", type=Path, help="default: <repo>/docs/zuul/main.yaml")
+    parser.add_argument("--nodepool", type=Path,
+                        help="default: <repo>/docs/zuul/nodepool.yaml (which labels are Windows)")
     parser.add_argument("--keyword", default=KEYWORD, help="the CI's recheck keyword")
     parser.add_argument("--json", action="store_true",
                         help="print {repo: {findings, report_modes}} as JSON")
@@ -578,7 +689,8 @@ def main(argv: list[str] | None = None) -> int:
     for repo in repos:
         checker = Checker(repo, args.zuul_d or repo / "zuul.d",
                           args.zuul_conf or repo / "docs/zuul/zuul.conf",
-                          args.tenant or repo / "docs/zuul/main.yaml", args.keyword)
+                          args.tenant or repo / "docs/zuul/main.yaml", args.keyword,
+                          args.nodepool or repo / "docs/zuul/nodepool.yaml")
         findings = checker.run()
         total += len(findings)
         results[str(repo)] = {"findings": [asdict(f) for f in findings],
