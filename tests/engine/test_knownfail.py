@@ -72,3 +72,18 @@ def test_check_lists_reads_every_lane_before_the_run(tmp_path: Path) -> None:
     knownfail.check_lists(["unit"], d)
     with pytest.raises(ConfigError, match=r"tempest\.yaml is not valid YAML"):
         knownfail.check_lists(["unit", "tempest"], d)
+
+
+@pytest.mark.parametrize("condition,platforms", [
+    ("linux", {"linux"}),
+    ("windows", {"windows", "wine"}),   # a Windows behaviour: native and under Wine
+    ("wine", {"wine"}),                 # a limitation of Wine itself
+    ("always", {"linux", "windows", "wine"}),
+])
+def test_platform_conditions_follow_the_lanes_platform(tmp_path: Path, condition: str,
+                                                       platforms: set[str]) -> None:
+    d = _write(tmp_path, f"- id: 'test_x$'\n  reason: r\n  condition: {condition}\n")
+    entries = knownfail.load("unit", d)
+    for platform in ("linux", "windows", "wine"):
+        found = knownfail.match(entries, ["a.test_x"], platform=platform)
+        assert bool(found) == (platform in platforms), (condition, platform)
