@@ -8,7 +8,8 @@ Each subcommand lives in ``winci/commands/<name>.py`` and exposes:
 
 Commands are discovered from that package, so adding one needs no change here.
 Errors derived from :class:`winci.errors.WinciError` become a one-line message and
-their exit code; nothing else is caught, so real bugs still show a traceback.
+their exit code, an interrupt (Ctrl-C, SIGTERM, SIGBREAK) exit code 3; nothing else is
+caught, so real bugs still show a traceback.
 """
 
 from __future__ import annotations
@@ -97,6 +98,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"winci {args.command}: error: {exc}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
+        # Ctrl-C (SIGINT), SIGTERM, SIGBREAK: 3 for all of them, the exit code of the
+        # INTERRUPTED verdict a run writes to verdict.json (not the shell's 130 for
+        # SIGINT: one code says "stopped before it finished", whatever stopped it)
         print(f"winci {args.command}: interrupted; child processes were ended", file=sys.stderr)
         return EXIT_INFRA
     return code

@@ -26,7 +26,16 @@ from winci.host.netutil import port_range, require_free
 from winci.host.paths import cache_dir, state_dir
 from winci.host.private import private_dir
 from winci.lanes import knownfail
-from winci.lanes.base import DEFAULT_LANES, LANES, LaneBody, LaneContext, LaneOutcome, run_lane
+from winci.lanes.base import (
+    DEFAULT_LANES,
+    LANES,
+    LaneBody,
+    LaneContext,
+    LaneOutcome,
+    interrupt_reason,
+    run_lane,
+    stopped_lane,
+)
 from winci.procs import Runner
 from winci.procs.registry import Registry, reap_stale
 from winci.procs.signals import stop_requests_interrupt
@@ -155,12 +164,22 @@ class Run:
         except PatchConflict as exc:
             verdict, error = Verdict.PATCH_CONFLICT, str(exc)
             say(f"patch queue does not apply: {exc}")
+        except UsageError as exc:  # found mid-run: a --filter no test of a lane matches
+            verdict, error = Verdict.ERROR, str(exc)
+            if (stopped := stopped_lane(exc)) is not None:
+                self.outcomes[stopped.lane] = stopped
+            raise  # after the run folder is complete (finally): exit code 2
         except WinciError as exc:
             verdict, error = Verdict.ERROR, str(exc)
             say(f"error: {exc}")
-        except KeyboardInterrupt:
-            verdict, error = Verdict.ERROR, "interrupted"
-            say("interrupted: stopping every child process")
+        except KeyboardInterrupt as exc:
+            # the lane it stopped is INTERRUPTED with what ran; the lanes after it NOT_RUN
+            verdict, error = Verdict.INTERRUPTED, interrupt_reason(exc)
+            if (stopped := stopped_lane(exc)) is not None:
+                self.outcomes[stopped.lane] = stopped
+                error += f" during lane {stopped.lane}"
+            say(f"{error}: stopping every child process")
+            raise  # after the run folder is complete (finally): it stops the caller too
         finally:
             kept = self._teardown(runner, registry, verdict)
             if self.tree_lock is not None:  # also after a failure: the tree is free again

@@ -22,8 +22,10 @@ functional lane uses the database for oslo.db's MySQL tests, tempest uses everyt
 Results go to winci-results/<run-id>/ (or --out): per lane the subunit stream,
 testr_results.html, junit.xml and summary.json; for the run verdict.json and
 manifest.json. Exit codes: 0 SUCCESS, 1 FAILURE (a test failed that is not a known
-failure), 2 usage or config error, 3 ERROR (the stack or environment could not be set
-up) or PATCH_CONFLICT (the Windows patch queue does not apply).
+failure), 2 usage or config error (a --filter that matches no test of a lane too),
+3 ERROR (the stack or environment could not be set up), PATCH_CONFLICT (the Windows
+patch queue does not apply) or INTERRUPTED (Ctrl-C, SIGTERM: the interrupted lane keeps
+the tests that had finished).
 """
 
 ZUUL_ENV = ("change", "patchset", "project", "branch", "pipeline", "build", "log_url", "ref")

@@ -1,10 +1,11 @@
-"""What every lane shares: its context, its outcome, results and the flaky retry."""
+"""What every lane shares: its context, its outcome, results and the flaky retry, and
+what stops a lane mid-way (an interrupt, a ``--filter`` that selects none of its tests)."""
 
 from __future__ import annotations
 
 import os
 import re
-import shutil
+import signal
 import threading
 import time
 from collections.abc import Callable
@@ -12,13 +13,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from winci.errors import InfraError, WinciError
-from winci.lanes import knownfail
+from winci.errors import InfraError, UsageError, WinciError
+from winci.lanes import knownfail, stestr_repo
 from winci.lanes.executor import LocalExecutor, TestExecutor
 from winci.procs import Runner
+from winci.procs.runner import Completed
 from winci.results import TestCase, parse_stream, write_lane_reports
 from winci.results.stream import FAILING
-from winci.runfolder import LaneSummary, LaneVerdict, Verdict
+from winci.runfolder import LaneFolder, LaneSummary, LaneVerdict, Verdict
 from winci.ui import Progress
 
 if TYPE_CHECKING:
@@ -80,11 +82,60 @@ class LaneOutcome:
 
 @dataclass
 class Pass:
-    """One execution of a test runner: its subunit stream and return code."""
+    """One execution of a test runner: its subunit stream, return code and log."""
 
     stream: Path
     returncode: int
     cases: list[TestCase]
+    log: Path | None = None
+
+
+class NoTestMatches(UsageError):
+    """``--filter`` matches no test of a lane (the runner said so, and ran nothing)."""
+
+    def __init__(self, lane: str, regex: str) -> None:
+        super().__init__(f"--filter {regex!r}: no test of the {lane} lane matches it",
+                         "it is searched for in the test ids of every lane of the run")
+        self.lane = lane
+        self.outcome = LaneOutcome(lane, Verdict.ERROR, None, 0.0, error=self.message)
+
+
+class LaneInterrupted(KeyboardInterrupt):
+    """Ctrl-C, SIGTERM or SIGBREAK stopped a lane; it carries what the lane ran.
+
+    ``partial`` is the pass the interrupt cut short (its stream as far as it got,
+    saved); ``outcome``, once the lane wrote its reports from what ran, the lane's
+    INTERRUPTED outcome. Still a KeyboardInterrupt: it goes on stopping the run.
+    """
+
+    def __init__(self, lane: str, reason: str, partial: Pass | None = None,
+                 outcome: LaneOutcome | None = None) -> None:
+        super().__init__(reason)
+        self.lane, self.reason, self.partial, self.outcome = lane, reason, partial, outcome
+
+
+def interrupt_reason(exc: BaseException) -> str:
+    """``interrupted by SIGTERM`` (what winci.procs.signals raises), or by Ctrl-C."""
+    if isinstance(exc, LaneInterrupted):
+        return exc.reason
+    m = re.fullmatch(r"signal (\d+)", str(exc))
+    if m is None:
+        return "interrupted by Ctrl-C (SIGINT)"
+    try:
+        return f"interrupted by {signal.Signals(int(m.group(1))).name}"
+    except ValueError:
+        return f"interrupted by signal {m.group(1)}"
+
+
+def stopped_lane(exc: BaseException) -> LaneOutcome | None:
+    """The outcome of the lane that ``exc`` stopped mid-way (an interrupt, a
+    ``--filter`` that matches none of its tests), if a lane did."""
+    if isinstance(exc, LaneInterrupted):
+        return exc.outcome or LaneOutcome(exc.lane, Verdict.INTERRUPTED, None, 0.0,
+                                          error=exc.reason)
+    if isinstance(exc, NoTestMatches):
+        return exc.outcome
+    return None
 
 
 # A lane body runs the tests (``ids`` limits them to a list for the retry) and
@@ -111,17 +162,70 @@ def finish(ctx: LaneContext, first: Pass, retry: Callable[[list[str]], Pass] | N
                                  title=f"winci {ctx.name} lane")
     duration = time.monotonic() - started
     if not first.cases:
-        return LaneOutcome(ctx.name, Verdict.FAILURE, summary, duration,
-                           error=f"no test results (runner exit code {first.returncode}; "
-                                 f"see {ctx.out_dir / 'logs'})")
+        # never a 0-test success: the runner ran nothing, or wrote nothing it ran
+        where = first.log or ctx.out_dir / "logs"
+        error = (f"the runner produced no test results (exit code {first.returncode}); "
+                 f"see {where}")
+        ctx.progress.say(f"  warning: {ctx.name}: the runner produced no test results; "
+                         f"see {where}")
+        _note_verdict(ctx, summary, Verdict.FAILURE, error)
+        return LaneOutcome(ctx.name, Verdict.FAILURE, summary, duration, error=error)
     verdict = Verdict.FAILURE if summary.failed else Verdict.SUCCESS
     return LaneOutcome(ctx.name, verdict, summary, duration)
 
 
+def _note_verdict(ctx: LaneContext, summary: LaneSummary, verdict: Verdict,
+                  error: str) -> None:
+    """Say in ``summary.json`` a verdict its counts do not tell (no results, interrupted)."""
+    summary.extra.update(verdict=verdict.value, error=error)
+    LaneFolder(ctx.out_dir).write_summary(summary)
+
+
+def interrupted(ctx: LaneContext, exc: KeyboardInterrupt, first: Pass | None,
+                started: float) -> LaneInterrupted:
+    """The lane's INTERRUPTED outcome, its reports written from what ran, no retry.
+
+    What ran: the first pass when the interrupt cut its retry short, else the partial
+    pass (the tests that finished before the signal; those it cut off are left out).
+    """
+    reason = interrupt_reason(exc)
+    ran = first
+    if ran is None and isinstance(exc, LaneInterrupted) and exc.partial is not None:
+        ran = exc.partial
+        ran.cases = [c for c in ran.cases if c.finished]
+    summary = None
+    count = 0
+    if ran is not None:
+        try:
+            known = knownfail.match(knownfail.load(ctx.name),
+                                    [c.test_id for c in ran.cases if c.status in FAILING])
+        except WinciError:
+            known = {}
+        summary = write_lane_reports(ran.cases, ctx.out_dir, lane=ctx.name,
+                                     known_failures=known,
+                                     title=f"winci {ctx.name} lane (interrupted)")
+        count = summary.total
+        _note_verdict(ctx, summary, Verdict.INTERRUPTED,
+                      f"{reason}: the results of the {count} test(s) that had finished")
+    error = f"{reason} after {count} test(s)"
+    kept = (f"their stream: {ran.stream}" if ran is not None and ran.stream.is_file()
+            else "no test had finished")
+    ctx.progress.say(f"  {ctx.name}: {error}; {kept}")
+    outcome = LaneOutcome(ctx.name, Verdict.INTERRUPTED, summary,
+                          time.monotonic() - started, error=error)
+    return LaneInterrupted(ctx.name, reason, ran, outcome)
+
+
 def run_lane(ctx: LaneContext, body: LaneBody) -> LaneOutcome:
-    """Run a lane; an environment problem becomes an ERROR outcome, never a failure."""
+    """Run a lane; an environment problem becomes an ERROR outcome, never a failure.
+
+    A ``--filter`` that matches none of the lane's tests is a usage error, and an
+    interrupt (:class:`LaneInterrupted`) goes on stopping the run once the lane's
+    reports of what ran are written: both are raised, with the lane's outcome.
+    """
     started = time.monotonic()
     ctx.out_dir.mkdir(parents=True, exist_ok=True)
+    first: Pass | None = None
     try:
         first = body(ctx, ctx.out_dir / "results.subunit", None)
 
@@ -129,9 +233,14 @@ def run_lane(ctx: LaneContext, body: LaneBody) -> LaneOutcome:
             return body(ctx, ctx.out_dir / "retry.subunit", ids)
 
         return finish(ctx, first, retry, started)
+    except NoTestMatches as exc:
+        exc.outcome.duration_s = time.monotonic() - started
+        raise
     except WinciError as exc:
         return LaneOutcome(ctx.name, Verdict.ERROR, None, time.monotonic() - started,
                            error=str(exc))
+    except KeyboardInterrupt as exc:
+        raise interrupted(ctx, exc, first, started) from exc
 
 
 class _Ticker(threading.Thread):
@@ -157,66 +266,24 @@ class _Ticker(threading.Thread):
             self.progress.say(f"  {self.label}: {done} tests done, {failed} failed so far")
 
 
-def _save_latest_stream(repo: Path, stream: Path) -> bool:
-    """Write the run stestr just stored in ``repo`` to ``stream`` as subunit v2.
-
-    The same bytes as ``stestr last --subunit`` (stestr's own repository code, in this
-    process: no second interpreter start-up). The repository is on this host for both
-    executors (a container's work tree is a bind mount at the same path). False when
-    it cannot be read here, so the caller asks the runner's own stestr instead.
-    """
-    from stestr.repository import abstract as stestr_repository
-    from stestr.repository import file as stestr_file
-
-    try:
-        # open() takes the folder that holds the repository (it adds .stestr)
-        latest = stestr_file.RepositoryFactory().open(str(repo.parent)).get_latest_run()
-        data = latest.get_subunit_stream()
-        stream.parent.mkdir(parents=True, exist_ok=True)
-        with stream.open("wb") as out:
-            shutil.copyfileobj(data, out)
-    except (stestr_repository.RepositoryNotFound, KeyError, OSError, ValueError):
-        stream.unlink(missing_ok=True)
-        return False
-    return True
-
-
-def _next_stream(repo: Path) -> int | None:
-    """The id stestr gives its next run in ``repo``; None without a repository."""
-    try:
-        return int((repo / "next-stream").read_text(encoding="ascii").strip())
-    except (OSError, ValueError):
-        return None
-
-
-def _prune_old_streams(repo: Path) -> None:
-    """Keep only the newest run's stream in a reused stestr file repository.
-
-    Each run adds its stream (13 MB for the unit lane) as ``<repo>/<n>``; the lane has
-    already saved it, and stestr's timing data (used to schedule workers) is kept.
-    """
-    following = _next_stream(repo)
-    if following is None:
-        return
-    latest = following - 1
-    for old in repo.iterdir():
-        if old.name.isdigit() and int(old.name) < latest:
-            old.unlink(missing_ok=True)
-
-
 def stestr_pass(ctx: LaneContext, *, stestr: str | os.PathLike[str], cwd: Path, stream: Path,
                 ids: list[str] | None, run_args: list[str], env: dict[str, str],
                 label: str, test_filter: str | None, isolated: bool = True) -> Pass:
     """``stestr run`` (or a ``--load-list`` retry) through the lane's executor (on this
     host or in a container), then the run's stream from stestr's repository
-    (:func:`_save_latest_stream`, else ``stestr last --subunit`` through the executor).
+    (:mod:`winci.lanes.stestr_repo`, else ``stestr last --subunit`` through the executor).
 
     A ``--load-list`` run of ``ids`` is serial (``isolated``, for the flaky retry) unless
-    told otherwise (the preflight lane's plain re-run of many tests)."""
+    told otherwise (the preflight lane's plain re-run of many tests). Interrupted, the
+    runner ends stestr's tree and the stream as far as it got is saved to ``stream``:
+    :class:`LaneInterrupted` carries it. A ``test_filter`` that stestr says matches
+    nothing is :class:`NoTestMatches` when it is the run's ``--filter``.
+    """
     logs = ctx.out_dir / "logs"
     runner = Runner(logs, run_id=ctx.runner.run_id, masker=ctx.runner.masker,
                     registry=ctx.runner.registry)
     merged_env = {**env, **ctx.extra_env}
+    repo = cwd / ".stestr"
     with runner:
         args: list[str | os.PathLike[str]] = [stestr, *run_args]
         if ids is not None:
@@ -230,30 +297,53 @@ def stestr_pass(ctx: LaneContext, *, stestr: str | os.PathLike[str], cwd: Path, 
             if test_filter:
                 args.append(test_filter)
             name = label
-        before = _next_stream(cwd / ".stestr")
+        before, temps = stestr_repo.next_stream(repo), stestr_repo.temp_streams(repo)
         ticker = _Ticker(ctx.progress, name, logs / f"{name}.log")
         ticker.start()
         try:
             done = ctx.executor.run(runner, args, name=name, timeout=ctx.timeout, cwd=cwd,
-                                 extra_env=merged_env)
+                                    extra_env=merged_env)
+        except KeyboardInterrupt as exc:
+            # the runner has ended stestr's whole tree: keep what it had written
+            ticker.stopped.set()
+            saved = stestr_repo.save_partial_stream(repo, stream, before=before,
+                                                    temps_before=temps)
+            partial = Pass(stream, -1, parse_stream(stream) if saved else [],
+                           logs / f"{name}.log")
+            raise LaneInterrupted(ctx.name, interrupt_reason(exc), partial) from exc
         finally:
             ticker.stopped.set()
         stream.unlink(missing_ok=True)
-        if before is not None and _next_stream(cwd / ".stestr") == before:
-            pass  # stestr stored no run (it could not start): no stream, not an old one
-        elif not _save_latest_stream(cwd / ".stestr", stream):
+        # no run stored: stestr could not start, or ran nothing (no stale stream then)
+        stored = stestr_repo.stored_a_run(repo, before)
+        if stored and not stestr_repo.save_latest_stream(repo, stream):
             ctx.executor.run(runner, [stestr, "last", "--subunit"], name=f"{name}-last",
-                          cwd=cwd, timeout=600, extra_env=merged_env, stdout_path=stream)
-        _prune_old_streams(cwd / ".stestr")
+                             cwd=cwd, timeout=600, extra_env=merged_env, stdout_path=stream)
+        stestr_repo.prune(repo, stale=temps)
     if not stream.is_file() or stream.stat().st_size == 0:
         if done.returncode != 0 and ids is None:
-            # Nothing ran at all: discovery failed (an import error in the code under
-            # test) or the runner could not start. The log says which.
-            tail = done.tail_text(5)
-            if "No module named 'stestr'" in tail or "not found" in tail:
-                raise InfraError(f"{label}: the test runner could not start", f"see {done.log}")
-        return Pass(stream, done.returncode, [])
-    return Pass(stream, done.returncode, parse_stream(stream))
+            _nothing_ran(ctx, done, label, test_filter if not stored else None)
+        return Pass(stream, done.returncode, [], done.log)
+    return Pass(stream, done.returncode, parse_stream(stream), done.log)
+
+
+# what stestr (4.x) prints when its test regex selects no test, and runs nothing
+NO_MATCH = "The specified regex doesn't match with anything"
+
+
+def _nothing_ran(ctx: LaneContext, done: Completed, label: str,
+                 test_filter: str | None) -> None:
+    """Raise what a ``stestr run`` that failed without a stream says, when it says:
+    its regex matched nothing, or it could not start. Else (discovery failed: an
+    import error in the code under test) the log says, and the lane fails."""
+    tail = done.tail_text(5)
+    if test_filter and NO_MATCH in tail:
+        if test_filter == ctx.filter:
+            raise NoTestMatches(ctx.name, test_filter)
+        raise InfraError(f"{label}: its test regex {test_filter!r} matches no test",
+                         f"see {done.log}")
+    if "No module named 'stestr'" in tail or "not found" in tail:
+        raise InfraError(f"{label}: the test runner could not start", f"see {done.log}")
 
 
 # A lane whose stream can lack tests (modules that never loaded) writes the suite as it

@@ -10,6 +10,7 @@ them (failures, skips), which keeps a 13 MB unit-lane stream fast to read.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -31,6 +32,7 @@ _ATTRS = re.compile(r"\[[^\[\]]*\]$")
 _FAIL_KEYS = ("traceback", "reason")
 _SKIP_KEYS = ("reason", "traceback")
 _MAX_ATTACHMENT = 256 * 1024
+_log = logging.getLogger(__name__)
 
 
 def base_id(test_id: str) -> str:
@@ -53,6 +55,9 @@ class TestCase:
     attachments: dict[str, str] = field(default_factory=dict)
     #: How many final statuses the stream held for this id (>1: re-run in the same stream).
     attempts: int = 1
+    #: False when the stream has no final status for it: it started and never ended
+    #: (then ``status`` is ``fail``: a crash, a hang, or an interrupted run).
+    finished: bool = True
 
     __test__ = False  # not a pytest test class
 
@@ -120,6 +125,7 @@ def _decode(chunks: list[bytes]) -> str:
 def _case(test_id: str, rec: _Record) -> TestCase:
     status = rec.status
     details = ""
+    finished = status in _FINAL or status == "exists"
     if status == "exists":
         status, details = "skip", "listed in the stream but never run"
     elif status not in _FINAL:
@@ -140,7 +146,7 @@ def _case(test_id: str, rec: _Record) -> TestCase:
         details = "\n\n".join(filter(None, [details, found]))
     return TestCase(test_id=test_id, status=status, duration_s=duration, start=rec.first,
                     stop=rec.last, details=details, tags=rec.tags, attachments=attachments,
-                    attempts=max(rec.attempts, 1))
+                    attempts=max(rec.attempts, 1), finished=finished)
 
 
 def parse_bytes_stream(stream: Iterable[bytes] | object) -> list[TestCase]:
@@ -155,8 +161,10 @@ def parse_bytes_stream(stream: Iterable[bytes] | object) -> list[TestCase]:
 def parse_stream(path: Path, *, strict: bool = False) -> list[TestCase]:
     """All tests of the subunit v2 stream at ``path``, in the order they first appeared.
 
-    With ``strict``, a non-empty file that holds no test at all (not a subunit v2
-    stream: a v1 stream, a log, a report) is a usage error.
+    With ``strict`` (a stream the user names: ``winci report``, ``winci history
+    import``), a non-empty file that holds no test at all (not a subunit v2 stream: a
+    v1 stream, a log, a report) is a usage error, and an empty one (0 bytes) is logged
+    as a warning: its reports say 0 tests, which is not a success.
     """
     try:
         with path.open("rb") as fh:
@@ -166,7 +174,10 @@ def parse_stream(path: Path, *, strict: bool = False) -> list[TestCase]:
                          "give the path of a results.subunit file or a run folder") from None
     except IsADirectoryError:
         raise UsageError(f"{path} is a folder, not a subunit stream") from None
-    if strict and not cases and path.stat().st_size > 0:
-        raise UsageError(f"{path} holds no test results in subunit v2 format",
-                         "give the stream stestr writes (stestr last --subunit)")
+    if strict and not cases:
+        if path.stat().st_size > 0:
+            raise UsageError(f"{path} holds no test results in subunit v2 format",
+                             "give the stream stestr writes (stestr last --subunit)")
+        _log.warning("%s is empty (0 bytes): no test results; the runner that wrote it "
+                     "ran no test or was stopped before any finished", path)
     return cases
