@@ -17,6 +17,7 @@ from winci.envs.constraints import pins_of, upper_constraints
 from winci.envs.specs import KEYSTONE_VERSION, TEMPEST_VERSION
 from winci.errors import WinciError
 from winci.lanes.base import LaneOutcome
+from winci.platforms import PLATFORMS
 from winci.runfolder import GlanceInfo, LaneVerdict, RunFolder, RunVerdict, Timings, Verdict
 from winci.ui import table
 
@@ -63,14 +64,18 @@ def write_manifest(run: Run, *, finished: bool = False) -> Path:
         m.glance = GlanceInfo.from_dict(source.as_dict() | {
             "source": source.kind, "change": opts.zuul.get("change"),
             "patchset": opts.zuul.get("patchset")})
-    m.lanes = list(opts.lanes)
+    m.lanes = run.lane_ids
     options = asdict(opts)
     options["glance_src"] = str(opts.glance_src) if opts.glance_src else None
     options["out"] = str(run.out_dir)
     m.options = options
     m.backend = opts.backend
+    # the host winci ran on, and each platform its lanes' tests ran on (their own
+    # interpreters: under --platform wine, Windows CPython's sys.version and Wine's)
     m.platform = {"system": platform.system(), "release": platform.release(),
                   "machine": platform.machine(), "python": platform.python_version()}
+    if infos := run.platform_infos():
+        m.platform["platforms"] = infos
     m.pins = {"glance": source.version if source else None} | pins(opts.constraints)
     if opts.zuul:
         m.zuul = dict(opts.zuul)
@@ -82,7 +87,9 @@ def write_results(run: Run, result: RunResult) -> None:
     reached."""
     write_manifest(run, finished=True)
     lanes = [outcome.to_verdict() for outcome in result.lanes.values()]
-    lanes += [LaneVerdict.not_run(lane) for lane in run.opts.lanes if lane not in result.lanes]
+    lanes += [LaneVerdict.not_run(str(lane), None if lane.platform == "linux"
+                                  else PLATFORMS[lane.platform].label)
+              for lane in run.lanes if str(lane) not in result.lanes]
     RunFolder(run.out_dir).write_verdict(
         RunVerdict(result.verdict, run.run_id, result.error, lanes))
 
@@ -105,25 +112,26 @@ def record_history(run: Run) -> None:
 def print_summary(run: Run, result: RunResult, kept: bool) -> None:
     """The table of lanes, the verdict and where the reports are."""
     rows: list[list[object]] = []
-    for lane in run.opts.lanes:
-        outcome = result.lanes.get(lane)
+    for lane in run.lanes:
+        label = PLATFORMS[lane.platform].label
+        outcome = result.lanes.get(str(lane))
         if outcome is None:
-            rows.append([lane, Verdict.NOT_RUN, 0, 0, 0, 0, 0, "-"])
+            rows.append([lane.lane, label, Verdict.NOT_RUN, 0, 0, 0, 0, 0, "-"])
             continue
         v = outcome.to_verdict()
-        rows.append([lane, v.verdict, v.passed, v.failed, v.known_failures, v.flaky,
-                     v.skipped, f"{outcome.duration_s:.0f}s"])
+        rows.append([lane.lane, label, v.verdict, v.passed, v.failed, v.known_failures,
+                     v.flaky, v.skipped, f"{outcome.duration_s:.0f}s"])
     out = sys.stdout
     print("", file=out)
-    print(table(["lane", "verdict", "passed", "failed", "known", "flaky", "skipped",
-                 "time"], rows), file=out)
+    print(table(["lane", "platform", "verdict", "passed", "failed", "known", "flaky",
+                 "skipped", "time"], rows), file=out)
     print(f"\nverdict: {result.verdict}" + (f" ({result.error})" if result.error else ""),
           file=out)
     print(f"results: {run.out_dir}", file=out)
-    for lane in run.opts.lanes:
-        report = run.out_dir / lane / "testr_results.html"
+    for lane_id in run.lane_ids:
+        report = run.out_dir / lane_id / "testr_results.html"
         if report.is_file():
-            print(f"  {lane}: {report}", file=out)
+            print(f"  {lane_id}: {report}", file=out)
     if kept:
         print("the stack is still up (--keep): see the endpoints above", file=out)
     out.flush()

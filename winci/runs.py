@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from winci import __version__
 from winci.backends import Backend, BackendConfig, backend_entry, make_backend
@@ -36,6 +37,7 @@ from winci.lanes.base import (
     run_lane,
     stopped_lane,
 )
+from winci.platforms import LaneId, parse_lane, platform
 from winci.procs import Runner
 from winci.procs.registry import Registry, reap_stale
 from winci.procs.signals import stop_requests_interrupt
@@ -71,19 +73,29 @@ class RunOptions:
     run_kind: str = "run"
     simulate_disabled: frozenset[str] = frozenset()
     zuul: dict[str, str] = field(default_factory=dict)
+    platform: str | None = None   # of lanes given without one (default: this host's)
+    python: str | None = None     # that platform's interpreter version (wine: 3.12)
 
 
 def new_run_id() -> str:
     return datetime.now(UTC).strftime("%Y%m%d-%H%M%S-") + secrets.token_hex(2)
 
 
-def validate(opts: RunOptions) -> None:
-    """Usage errors before anything is started."""
+def validate(opts: RunOptions) -> list[LaneId]:
+    """Usage errors before anything is started; the run's lanes, each on its platform."""
     if not opts.lanes:
         opts.lanes = list(DEFAULT_LANES)
-    unknown = [lane for lane in opts.lanes if lane not in LANES]
+    if opts.platform is not None:
+        platform(opts.platform)
+    lanes = [parse_lane(spec, opts.platform) for spec in opts.lanes]
+    unknown = [lane.lane for lane in lanes if lane.lane not in LANES]
     if unknown:
         raise UsageError(f"unknown lane {unknown[0]!r}", f"lanes are: {', '.join(LANES)}")
+    ids = [str(lane) for lane in lanes]
+    if len(set(ids)) != len(ids):
+        twice = next(i for i in ids if ids.count(i) > 1)
+        raise UsageError(f"lane {twice} is named twice")
+    check_platforms(lanes, opts.backend, opts.python)
     if opts.concurrency < 1:
         raise UsageError("--concurrency must be at least 1")
     if opts.lane_timeout is not None and not opts.lane_timeout > 0:
@@ -103,7 +115,7 @@ def validate(opts: RunOptions) -> None:
         from winci.worktree.sources import validate_glance_tree
 
         validate_glance_tree(opts.glance_src.expanduser().resolve())
-    backend_entry(opts.backend).check_lanes(opts.lanes)
+    backend_entry(opts.backend).check_lanes(lane.lane for lane in lanes)
     if opts.simulate_disabled:
         from winci.simulate import BEHAVIOURS
 
@@ -118,6 +130,27 @@ def validate(opts: RunOptions) -> None:
             if not 1 <= port <= 65535:
                 raise UsageError(f"--{what.lower()}-port {port} is not a TCP port")
             require_free(port, what)
+    return lanes
+
+
+def check_platforms(lanes: list[LaneId], backend: str, python: str | None) -> None:
+    """Each platform the lanes name runs on this host, with this backend."""
+    entry = backend_entry(backend)
+    for name in dict.fromkeys(lane.platform for lane in lanes):
+        platform(name).check_host()
+        entry.check_platform(name)
+    wine = [lane for lane in lanes if lane.platform == "wine"]
+    if any(lane.lane == "preflight" for lane in wine):
+        raise UsageError("the preflight lane simulates Windows on this host's Python",
+                         "run preflight without @wine; unit@wine runs the real interpreter")
+    if wine:
+        from winci.platforms.wine.provision import validate_python
+
+        validate_python(python)
+    elif python is not None:
+        raise UsageError("--python chooses the interpreter of --platform wine",
+                         "the other platforms use the Python their environments were made "
+                         "with")
 
 
 class Run:
@@ -131,18 +164,28 @@ class Run:
         self.private = cache_dir() / "runs" / self.run_id
         self.manifest = Manifest(run_id=self.run_id, winci_version=__version__)
         self.source: GlanceSource | None = None
-        self.backend: Backend | None = None       # set once prepared
+        self.lanes: list[LaneId] = []              # validated: each lane on its platform
+        self.backends: dict[str, Backend] = {}     # platform -> its backend, once prepared
+        self.runners: dict[str, Runner] = {}       # platform -> the runner its backend uses
         self.tree_lock: FileLock | None = None    # held on the work tree while it runs
         self.outcomes: dict[str, LaneOutcome] = {}
 
     # -- the script ---------------------------------------------------------------------
+    @property
+    def lane_ids(self) -> list[str]:
+        """The lanes as the run folder, the table and the history name them."""
+        return [str(lane) for lane in self.lanes] or list(self.opts.lanes)
+
+    def platform_infos(self) -> dict[str, dict[str, Any]]:
+        return {name: backend.platform_info() for name, backend in self.backends.items()}
+
     def execute(self) -> RunResult:
-        validate(self.opts)
+        self.lanes = validate(self.opts)
         folder = RunFolder(self.out_dir)
         earlier = folder.check_new_run()
         folder.replace()
         say = self.progress.say
-        say(f"winci {__version__}: run {self.run_id}, lanes {' '.join(self.opts.lanes)}, "
+        say(f"winci {__version__}: run {self.run_id}, lanes {' '.join(self.lane_ids)}, "
             f"results in {self.out_dir}")
         if earlier is not None:
             say(f"  (it held run {earlier.run_id}: replaced whole)")
@@ -155,6 +198,7 @@ class Run:
         registry.add_path(private_dir(self.private))
         runner = Runner(self.out_dir / "logs", run_id=self.run_id, registry=registry,
                         detach_services=self.opts.keep)
+        self.runners["linux"] = runner
         self._write_manifest(started=True)
         verdict, error = Verdict.ERROR, None
         try:
@@ -200,67 +244,98 @@ class Run:
                             constraints=self.opts.constraints or upper_constraints())
         self.manifest.patches = PatchInfo(**tree.manifest())
         self._write_manifest(started=True)
-        backend = make_backend(self.opts.backend, self._backend_config(), runner)
-        backend.prepare(tree, self.progress)
-        backend.record(self.manifest)
-        self.backend = backend
-        if any(lane in ("functional", "tempest") for lane in self.opts.lanes):
-            with phase(f"database ({backend.resolve_db_mode()})"):
-                for note in backend.notes:
-                    self.progress.say(f"  note: {note}")
-                backend.ensure_database()
-        if "tempest" in self.opts.lanes:
-            with phase("stack: keystone and glance"):
-                backend.up(lambda msg: self.progress.say(f"  {msg}"))
-        for lane in self.opts.lanes:
+        # one backend per platform the lanes run on, each brought up as far as its lanes
+        # need (e.g. unit@wine needs only its Windows environment)
+        for name, lanes in self._lanes_by_platform().items():
+            label = "" if name == "linux" else f" ({platform(name).label})"
+            backend = make_backend(self.opts.backend, self._backend_config(name, lanes),
+                                   self._runner_for(name, runner))
+            backend.prepare(tree, self.progress)
+            backend.record(self.manifest)
+            self.backends[name] = backend
+            if any(lane in ("functional", "tempest") for lane in lanes):
+                with phase(f"database ({backend.resolve_db_mode()}){label}"):
+                    for note in backend.notes:
+                        self.progress.say(f"  note: {note}")
+                    backend.ensure_database()
+            if "tempest" in lanes:
+                with phase(f"stack: keystone and glance{label}"):
+                    backend.up(lambda msg: self.progress.say(f"  {msg}"))
+        self._write_manifest(started=True)  # with what each platform is
+        for lane in self.lanes:
+            backend = self.backends[lane.platform]
             with phase(f"lane {lane}"):
-                outcome = lane_runner(lane)(self._lane_context(lane, runner, tree, backend))
-            self.outcomes[lane] = outcome
+                outcome = lane_runner(lane.lane)(self._lane_context(
+                    lane, self.runners[lane.platform], tree, backend))
+            self.outcomes[str(lane)] = outcome
             self.progress.say(
                 f"  {lane}: {outcome.verdict} - {outcome.to_verdict().counts_text()}"
                 + (f" ({outcome.error})" if outcome.error else ""))
 
-    def _backend_config(self) -> BackendConfig:
-        return BackendConfig(run_id=self.run_id, out_dir=self.out_dir,
-                             private_dir=self.private, lanes=tuple(self.opts.lanes),
-                             db=self.opts.db, keystone_port=self.opts.keystone_port,
-                             glance_port=self.opts.glance_port)
+    def _lanes_by_platform(self) -> dict[str, tuple[str, ...]]:
+        groups: dict[str, list[str]] = {}
+        for lane in self.lanes:
+            groups.setdefault(lane.platform, []).append(lane.lane)
+        return {name: tuple(lanes) for name, lanes in groups.items()}
 
-    def _lane_context(self, lane: str, runner: Runner, tree: PreparedTree,
+    def _runner_for(self, name: str, main: Runner) -> Runner:
+        """The run's runner for Linux; another platform's backend logs in logs/<name>/
+        (its services' log names stay apart from the Linux ones), same registry."""
+        if name not in self.runners:
+            self.runners[name] = Runner(self.out_dir / "logs" / name, run_id=self.run_id,
+                                        registry=main.registry, masker=main.masker,
+                                        detach_services=self.opts.keep)
+        return self.runners[name]
+
+    def _backend_config(self, name: str, lanes: tuple[str, ...]) -> BackendConfig:
+        private = self.private if name == "linux" else self.private / name
+        return BackendConfig(run_id=self.run_id, out_dir=self.out_dir,
+                             private_dir=private, lanes=lanes,
+                             db=self.opts.db, keystone_port=self.opts.keystone_port,
+                             glance_port=self.opts.glance_port, platform=name,
+                             python=self.opts.python)
+
+    def _lane_context(self, lane: LaneId, runner: Runner, tree: PreparedTree,
                       backend: Backend) -> LaneContext:
         return LaneContext(
-            name=lane, out_dir=self.out_dir / lane, runner=runner, progress=self.progress,
-            glance_tree=tree.path, concurrency=self.opts.concurrency, filter=self.opts.filter,
-            timeout=self.opts.lane_timeout or LANE_TIMEOUTS[lane],
-            retry_failures=self.opts.retry_failures, executor=backend.executor(lane),
+            name=str(lane), out_dir=self.out_dir / str(lane), runner=runner,
+            progress=self.progress, glance_tree=tree.path, concurrency=self.opts.concurrency,
+            filter=self.opts.filter,
+            timeout=self.opts.lane_timeout or LANE_TIMEOUTS[lane.lane],
+            retry_failures=self.opts.retry_failures, executor=backend.executor(lane.lane),
             stack=backend, state_dir=self.private,
-            simulate_disabled=self.opts.simulate_disabled)
+            simulate_disabled=self.opts.simulate_disabled, platform=lane.platform,
+            platform_info=backend.platform_info())
 
     # -- verdict, teardown, results -----------------------------------------------------
     def _verdict(self) -> Verdict:
         return worst(o.verdict for o in self.outcomes.values())
 
     def _teardown(self, runner: Runner, registry: Registry, verdict: Verdict) -> bool:
-        backend = self.backend
-        if backend is not None:
+        for name, backend in self.backends.items():
             try:
-                backend.publish_configs(self.out_dir / "config")
+                backend.publish_configs(
+                    self.out_dir / ("config" if name == "linux" else f"config@{name}"))
             except OSError as exc:
                 self.progress.say(f"could not copy config files: {exc}")
-        if self.opts.keep and backend is not None and verdict is not Verdict.PATCH_CONFLICT:
-            runner.mask_logs()
+        if self.opts.keep and self.backends and verdict is not Verdict.PATCH_CONFLICT:
+            for each in self.runners.values():
+                each.mask_logs()
             registry.mark_keep()
-            creds = backend.write_credentials()
             self.progress.say("--keep: the stack stays up (end it with `winci down "
                               f"--run-id {self.run_id}`)")
-            for name, url in backend.endpoints().items():
-                self.progress.say(f"  {name}: {url}")
-            self.progress.say(f"  credentials: {creds}")
+            for backend in self.backends.values():
+                creds = backend.write_credentials()
+                for name, url in backend.endpoints().items():
+                    self.progress.say(f"  {name}: {url}")
+                self.progress.say(f"  credentials: {creds}")
             return True
-        if backend is not None:
+        for backend in reversed(self.backends.values()):
             backend.down()
-        ended = runner.close()
-        runner.mask_logs()
+        ended = all([each.close() for name, each in reversed(self.runners.items())
+                     if name != "linux"] + [runner.close()])
+        for each in self.runners.values():
+            each.mask_logs()
         if registry.close() and ended:
             shutil.rmtree(self.private, ignore_errors=True)
         else:  # the state record stays: the next run (or `winci down`) ends them

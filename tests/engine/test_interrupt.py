@@ -157,7 +157,7 @@ def test_a_signal_mid_lane_ends_every_process_of_the_run(
     assert signame in verdict["error"] and f"during lane {lane}" in verdict["error"]
     assert verdict["lanes"][lane]["verdict"] == "INTERRUPTED"
     assert verdict["lanes"][lane]["passed"] == summary["passed"]
-    assert re.search(rf"{lane}\s+INTERRUPTED\s+{summary['passed']}\s", text), text[-3000:]
+    assert re.search(rf"{lane}\s+Linux\s+INTERRUPTED\s+{summary['passed']}\s", text), text[-3000:]
     # the next run has nothing to clean up
     again = subprocess.run([sys.executable, "-m", "winci", "run", "unit", "--out",
                             str(tmp_path / "next"), "--no-history", "--filter",
@@ -204,8 +204,9 @@ def test_an_interrupted_run_keeps_the_lanes_that_ran_and_what_the_lane_ran(
     assert summary["verdict"] == "INTERRUPTED" and summary["passed"] == functional["passed"]
     assert not (out / "functional" / "retry.subunit").exists()
     # the closing table: the interrupted lane with its counts, the next NOT_RUN
-    assert re.search(rf"functional\s+INTERRUPTED\s+{functional['passed']}\s+1\s", text), text
-    assert re.search(r"tempest\s+NOT_RUN\s", text), text
+    assert re.search(rf"functional\s+Linux\s+INTERRUPTED\s+{functional['passed']}\s+1\s",
+                     text), text
+    assert re.search(r"tempest\s+Linux\s+NOT_RUN\s", text), text
     assert "verdict: INTERRUPTED" in text
     # the next run has nothing to reap
     capsys.readouterr()

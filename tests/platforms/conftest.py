@@ -5,10 +5,14 @@ these tests skip and say why.
 The costly parts (the prefix template, the shims, the interpreter, the Glance
 environment) live in the suite's cache (``$WINCI_CACHE_DIR``, set by tests/conftest.py)
 and are made once per machine; each test session starts its own Wine session from them.
+The Glance tree these tests run (:func:`glance_tree`: Glance 33.0.0 with the patch
+queue, as a run prepares it) is the tests' own, at a stable path of that cache, so its
+metadata and bytecode are reused too.
 """
 
 from __future__ import annotations
 
+import io
 import os
 import shutil
 import sys
@@ -19,10 +23,16 @@ from pathlib import Path
 import psutil
 import pytest
 
+from winci.envs.constraints import upper_constraints
+from winci.host.filelock import FileLock
+from winci.host.paths import cache_dir
 from winci.platforms.wine.install import INSTALL_HINT, WineTools, ensure_tools, find_tools
 from winci.platforms.wine.provision import WinePlatform, start_wine
 from winci.procs import Runner
 from winci.procs.registry import RUN_ID_ENV
+from winci.ui import Progress
+from winci.worktree.prepared import PreparedTree, prepare_tree
+from winci.worktree.sources import resolve
 
 
 def _can_install() -> bool:
@@ -52,6 +62,21 @@ def wine(wine_tools: WineTools, tmp_path_factory: pytest.TempPathFactory
     finally:
         platform.close()
         runner.close()
+
+
+@pytest.fixture(scope="session")
+def glance_tree(wine_tools: WineTools, tmp_path_factory: pytest.TempPathFactory
+                ) -> Iterator[PreparedTree]:
+    """Glance 33.0.0 from PyPI, synced into the tests' own tree and patched by the
+    queue, with the queue's library wheels: what ``winci run`` hands its backend."""
+    base = tmp_path_factory.mktemp("wine-glance-tree")
+    with Runner(base / "logs", run_id=f"test-wine-tree-{os.getpid()}") as runner:
+        source = resolve(None, runner)
+        path = cache_dir() / "wine" / f"test-glance-{source.version}-patched"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with FileLock(path.parent / f"{path.name}.lock", what="the tests' Glance tree"):
+            yield prepare_tree(runner, Progress(io.StringIO()), source, path, patches=True,
+                               constraints=upper_constraints())
 
 
 def live_processes(var: str, value: str) -> list[tuple[int, str]]:

@@ -152,3 +152,31 @@ def test_a_killed_run_is_reaped_by_the_next(wine: WinePlatform, tmp_path: Path) 
     finally:
         owner.kill()
         end_runs(state)
+
+
+def test_a_kept_service_writes_its_own_log_and_ends_with_the_session(
+        wine: WinePlatform, tmp_path: Path) -> None:
+    """``--keep`` detaches services (their log file is their output, so they can outlive
+    winci): python.exe cannot start with a file as a standard stream, so the session
+    puts a relay in between; the session's end still ends both."""
+    run_id = f"test-wine-kept-{secrets.token_hex(4)}"
+    runner = Runner(tmp_path / "logs", run_id=run_id, detach_services=True)
+    session = WineSession(wine.tools, runner, tmp_path / "prefix",
+                          template=wine.session.template)
+    session.start()
+    try:
+        service = session.start_service(
+            [wine.interpreter.exe, "-c", "import sys, time; print('kept', sys.platform, "
+             "flush=True); time.sleep(300)"], name="kept", lifetime=None)
+        deadline = time.monotonic() + 60
+        while "kept win32" not in service.log.read_text(encoding="utf-8") and (
+                time.monotonic() < deadline):
+            assert service.alive(), service.log.read_text(encoding="utf-8")
+            time.sleep(0.2)
+        assert "kept win32" in service.log.read_text(encoding="utf-8")
+        assert service.alive()
+        session.close()  # the relay carries the prefix too
+        assert processes_of_run(run_id) == []
+    finally:
+        session.close()
+        runner.close()

@@ -78,6 +78,19 @@ def test_wine_gaps_are_covered(wine: WinePlatform, tmp_path: Path) -> None:
     assert (tmp_path / "b.txt").read_text(encoding="utf-8") == "copied"
 
 
+def test_socket_options_wine_refuses_are_not_offered(wine: WinePlatform, tmp_path: Path) -> None:
+    """Wine 8 refuses TCP_KEEPIDLE/KEEPINTVL/KEEPCNT (WSAENOPROTOOPT); code that sets
+    them when present (keystoneauth) finds them absent and keeps to SO_KEEPALIVE."""
+    out = run_python(wine, tmp_path, (
+        "import socket\n"
+        "s = socket.socket()\n"
+        "s.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)\n"
+        "s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)\n"
+        "print('keepalive', [hasattr(socket, n) for n in "
+        "('TCP_KEEPIDLE', 'TCP_KEEPINTVL', 'TCP_KEEPCNT')])"))
+    assert out[-1] == "keepalive [False, False, False]"
+
+
 def test_binary_stdout_arrives_byte_for_byte(wine: WinePlatform, tmp_path: Path) -> None:
     executor = wine.executor(wine.interpreter.home)
     stream = tmp_path / "out" / "stream.bin"

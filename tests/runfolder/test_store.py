@@ -18,6 +18,7 @@ from winci.history import History, from_run_dir, import_run
 from winci.history.models import Lane, Run
 from winci.lanes.base import LaneOutcome
 from winci.masking import GLOBAL_MASKER
+from winci.platforms import parse_lane
 from winci.reproduce.build import failed_tests, lanes_with_failures, load_build
 from winci.results import parse_stream, write_lane_reports
 from winci.run_results import RunResult, write_results
@@ -97,7 +98,9 @@ def test_the_run_writes_the_format_it_always_wrote(tmp_path: Path) -> None:
     run = SimpleNamespace(
         opts=opts, out_dir=out, run_id=TODAY.name, progress=Progress(),
         source=GlanceSource("pypi", Path("/cache/sources/glance-33.0.0"), "33.0.0"),
-        manifest=Manifest(run_id=TODAY.name, winci_version="0.1.0"))
+        manifest=Manifest(run_id=TODAY.name, winci_version="0.1.0"),
+        lanes=[parse_lane(lane) for lane in opts.lanes], lane_ids=list(opts.lanes),
+        platform_infos=lambda: {})
     run.manifest.patches.applied, run.manifest.patches.queue_hash = True, "0123456789abcdef"
     write_results(run, RunResult(TODAY.name, out, Verdict.ERROR, outcomes,  # type: ignore
                                  "functional: MariaDB did not start"))
@@ -107,7 +110,8 @@ def test_the_run_writes_the_format_it_always_wrote(tmp_path: Path) -> None:
     assert set(written) == set(old) | {"format_version"}
     for key in ("run_id", "glance", "patches", "lanes", "backend", "zuul"):
         assert written[key] == old[key], key
-    assert set(written["options"]) == set(old["options"])
+    # the options winci run has gained since (--platform, --python)
+    assert set(written["options"]) == set(old["options"]) | {"platform", "python"}
     assert set(written["platform"]) == set(old["platform"])
 
 

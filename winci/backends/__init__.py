@@ -22,6 +22,8 @@ class BackendEntry:
     make: Callable[[BackendConfig, Runner], Backend]
     # lanes it cannot run: lane -> (why, what to do instead)
     refuses: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+    # the platforms (winci.platforms) its lanes can run on
+    platforms: tuple[str, ...] = ("linux", "windows")
 
     def check_lanes(self, lanes: Iterable[str]) -> None:
         """A usage error for the first lane this backend cannot run."""
@@ -29,8 +31,19 @@ class BackendEntry:
             if lane in self.refuses:
                 raise UsageError(*self.refuses[lane])
 
+    def check_platform(self, platform: str) -> None:
+        if platform not in self.platforms:
+            raise UsageError(f"--backend {self.name} does not run lanes on --platform "
+                             f"{platform}", f"it runs {' and '.join(self.platforms)}"
+                             + ("; wine runs with --backend local" if platform == "wine"
+                                else ""))
+
 
 def _local(config: BackendConfig, runner: Runner) -> Backend:
+    if config.platform == "wine":
+        from winci.backends.wine import WineBackend
+
+        return WineBackend(config, runner)
     from winci.backends.local import LocalBackend
 
     return LocalBackend(config, runner)
@@ -43,7 +56,9 @@ def _docker(config: BackendConfig, runner: Runner) -> Backend:
 
 
 BACKENDS: dict[str, BackendEntry] = {entry.name: entry for entry in (
-    BackendEntry("local", "processes on this host (default)", _local),
+    BackendEntry("local", "processes on this host (default); with --platform wine, "
+                 "Glance's under Windows CPython under Wine", _local,
+                 platforms=("linux", "wine", "windows")),
     BackendEntry("docker", "containers of the winci images, through DOCKER_HOST's engine",
                  _docker,
                  refuses={"preflight": ("the preflight lane runs on this host only",

@@ -34,7 +34,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from winci.lanes.executor import TestExecutor
 from winci.runfolder import Manifest
@@ -58,6 +58,8 @@ class BackendConfig:
     db: str = "mysql"              # "mysql" or "sqlite"
     keystone_port: int | None = None
     glance_port: int | None = None
+    platform: str = "linux"        # where Glance's Python runs (winci.platforms)
+    python: str | None = None      # that platform's interpreter version (wine: 3.12)
 
 
 class Backend(Protocol):
@@ -78,6 +80,11 @@ class Backend(Protocol):
 
     def record(self, manifest: Manifest) -> None:
         """Note in the run's manifest what this backend made (e.g. its images)."""
+
+    def platform_info(self) -> dict[str, Any]:
+        """Where its lanes' tests run, for the manifest, summary.json and the HTML:
+        ``name`` and ``label`` (winci.platforms), the interpreter (``python``: its
+        ``sys.version``, ``sys_platform``) and, under Wine, ``wine`` (its version)."""
 
     def resolve_db_mode(self) -> str:
         """``mysql`` or ``sqlite``: what :meth:`ensure_database` will provide."""

@@ -27,6 +27,7 @@ import getpass
 import os
 import shutil
 from pathlib import Path
+from typing import Any
 
 import docker.errors
 import requests
@@ -154,6 +155,11 @@ class DockerBackend:
 
     def record(self, manifest: Manifest) -> None:
         manifest.images = dict(self.images)
+
+    def platform_info(self) -> dict[str, Any]:
+        """The images' platform; their interpreter is the base image's (see its tag)."""
+        return {"name": self.config.platform, "label": f"{self.config.platform} containers",
+                "images": dict(self.images)}
 
     def _running(self) -> tuple[RunContainers, PreparedTree]:
         if self.containers is None or self.tree is None:

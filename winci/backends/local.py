@@ -13,27 +13,28 @@ tests), tempest needs everything. Each lane runs its programs from its venv
 
 from __future__ import annotations
 
+import platform
+import sys
 from pathlib import Path
+from typing import Any
 
 from winci.backends.base import BackendConfig, Step
 from winci.backends.shared import (
-    endpoints,
-    provision_databases,
+    HostServices,
+    native_tempest_envs,
     publish_configs,
     stack_settings,
-    start_image_server,
     write_credentials,
 )
 from winci.envs import ensure_env
-from winci.envs.specs import glance_env, keystone_env, patched_env_inputs, tempest_env
+from winci.envs.specs import glance_env, patched_env_inputs
 from winci.errors import InfraError
 from winci.host.paths import venv_python
 from winci.lanes.executor import LocalExecutor
+from winci.platforms import PLATFORMS
 from winci.procs import Runner
 from winci.runfolder import Manifest
-from winci.stack.mariadb import MariaDBServer, server_binary
-from winci.stack.services import Glance, Keystone
-from winci.stack.webserver import ImageWebServer
+from winci.stack.services import Glance, HostPython
 from winci.ui import Progress
 from winci.worktree.prepared import PreparedTree
 from winci.worktree.tree import TREE_ON_PATH_LAYOUT, ensure_tree_metadata, tree_path_env
@@ -53,10 +54,8 @@ class LocalBackend:
         self.glance_venv: Path | None = None
         self.keystone_venv: Path | None = None
         self.tempest_venv: Path | None = None
-        self.db_server: MariaDBServer | None = None
-        self.keystone: Keystone | None = None
+        self.host = HostServices(self.settings, runner, self.notes)
         self.glance: Glance | None = None
-        self.web: ImageWebServer | None = None
 
     # -- environments -------------------------------------------------------------------
     def prepare(self, tree: PreparedTree, progress: Progress) -> None:
@@ -71,15 +70,18 @@ class LocalBackend:
                 progress.say("  wrote the work tree's metadata (glance.egg-info)")
         if "tempest" in self.config.lanes:
             with progress.phase("keystone and tempest environments"):
-                self.keystone_venv = ensure_env(keystone_env(constraints=tree.constraints,
-                                                             keystone=keystone_wheel),
-                                                self.runner)
-                self.tempest_venv = ensure_env(tempest_env(constraints=tree.constraints),
-                                               self.runner)
+                self.keystone_venv, self.tempest_venv = native_tempest_envs(
+                    self.runner, tree, keystone_wheel)
         self.tree = tree
 
     def record(self, manifest: Manifest) -> None:
         pass  # the venvs are keyed on their inputs; manifest.json has those already
+
+    def platform_info(self) -> dict[str, Any]:
+        """Where Glance's Python ran: this host's interpreter (its venvs are made by it)."""
+        return {"name": "linux", "label": PLATFORMS["linux"].label,
+                "python": platform.python_version(), "sys_version": sys.version,
+                "sys_platform": sys.platform}
 
     def executor(self, lane: str) -> LocalExecutor:
         if lane == "tempest":
@@ -90,25 +92,13 @@ class LocalBackend:
     # -- database -----------------------------------------------------------------------
     def resolve_db_mode(self) -> str:
         """``mysql`` unless no server binary exists, then the embedded SQLite fallback."""
-        if self.settings.db == "mysql" and server_binary() is None:
-            self.settings.db = "sqlite"
-            self.notes.append("no MariaDB/MySQL server binary found: using SQLite "
-                              "(MySQL tests will be skipped; install mariadb-server)")
-        return self.settings.db
+        return self.host.resolve_db_mode()
 
     def ensure_database(self) -> None:
-        if self.resolve_db_mode() != "mysql" or self.db_server is not None:
-            return
-        s = self.settings
-        server = MariaDBServer(self.runner, s.service_dir("mysql"), port=s.db_port)
-        self.db_server = server
-        server.start()
-        provision_databases(server, s)
+        self.host.ensure_database()
 
     def citest_url(self) -> str | None:
-        if self.db_server is None:
-            return None
-        return self.db_server.url("openstack_citest", self.settings.citest_password)
+        return self.host.citest_url()
 
     # -- services -----------------------------------------------------------------------
     def up(self, step: Step) -> None:
@@ -116,30 +106,18 @@ class LocalBackend:
         if tree is None or kvenv is None or gvenv is None:
             raise InfraError("the local stack needs its environments first",
                              "the run prepares them with the tempest lane")
-        s = self.settings
-        step("database")
-        self.ensure_database()
-        step("image web server")
-        self.web = start_image_server(s, self.runner)
-        step("keystone")
-        self.keystone = Keystone(s, self.runner, kvenv)
-        self.keystone.configure_and_bootstrap()
-        self.keystone.start()
-        self.keystone.provision_glance()
+        self.host.up(step, kvenv)
         step("glance")
-        self.glance = Glance(s, self.runner, gvenv, tree.path)
+        self.glance = Glance(self.settings, HostPython(self.runner, gvenv), tree.path)
         self.glance.configure()
         self.glance.migrate()
         self.glance.start()
 
     def check_alive(self) -> None:
-        for svc in (self.keystone, self.glance):
-            if svc is not None and svc.service is not None and not svc.service.alive():
-                raise InfraError(f"{svc.service.name} exited during the run",
-                                 f"see {svc.service.log}")
+        self.host.check_alive(self.glance.service if self.glance is not None else None)
 
     def endpoints(self) -> dict[str, str]:
-        return endpoints(self.settings, database=self.db_server is not None)
+        return self.host.endpoints()
 
     def write_credentials(self) -> Path:
         return write_credentials(self.settings)
@@ -148,12 +126,7 @@ class LocalBackend:
         publish_configs(self.settings, dest)
 
     def down(self) -> None:
-        if self.web is not None:
-            self.web.stop()
-            self.web = None
-        for svc in (self.glance, self.keystone):
-            if svc is not None and svc.service is not None:
-                svc.service.stop()
-        if self.db_server is not None:
-            self.db_server.stop()
-            self.db_server = None
+        if self.glance is not None and self.glance.service is not None:
+            self.glance.service.stop()
+        self.host.down()
+

@@ -1,20 +1,28 @@
 """What every backend's stack shares, by composition rather than inheritance: the
 settings, the database's provisioning, the image web server, the published configs, the
-credentials file and the endpoints."""
+credentials file and the endpoints; and :class:`HostServices`, the parts of a stack that
+run as processes of this host whatever runs Glance (the local backend's, and those of
+Windows CPython under Wine: MariaDB, the image web server, Keystone)."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol
 
 from winci.backends.base import BackendConfig
+from winci.envs import ensure_env
+from winci.envs.specs import keystone_env, tempest_env
+from winci.errors import InfraError
 from winci.host.private import write_private
 from winci.masking import GLOBAL_MASKER
-from winci.procs import Runner
-from winci.stack.mariadb import Database
+from winci.procs import Runner, Service
+from winci.stack.mariadb import Database, MariaDBServer, server_binary
+from winci.stack.services import Keystone
 from winci.stack.settings import StackSettings
 from winci.stack.webserver import IMAGE_NAME, ImageWebServer, make_qcow2
+from winci.worktree.prepared import PreparedTree
 
 
 def stack_settings(config: BackendConfig) -> StackSettings:
@@ -75,3 +83,83 @@ def publish_configs(settings: StackSettings, dest: Path) -> None:
     """Copy the rendered config files to ``dest`` with every secret masked."""
     for conf in [*settings.state_dir.glob("*/*.conf"), *settings.state_dir.glob("*/*.ini")]:
         GLOBAL_MASKER.mask_file(conf, dest / conf.parent.name / conf.name)
+
+
+class HostServices:
+    """MariaDB (or the SQLite fallback), the image web server and Keystone, as
+    processes of this host through the run's runner; ``notes`` gets what the run's
+    output should say (SQLite instead of MariaDB)."""
+
+    def __init__(self, settings: StackSettings, runner: Runner, notes: list[str]) -> None:
+        self.settings = settings
+        self.runner = runner
+        self.notes = notes
+        self.db_server: MariaDBServer | None = None
+        self.keystone: Keystone | None = None
+        self.web: ImageWebServer | None = None
+
+    def resolve_db_mode(self) -> str:
+        """``mysql`` unless no server binary exists, then the embedded SQLite fallback."""
+        if self.settings.db == "mysql" and server_binary() is None:
+            self.settings.db = "sqlite"
+            self.notes.append("no MariaDB/MySQL server binary found: using SQLite "
+                              "(MySQL tests will be skipped; install mariadb-server)")
+        return self.settings.db
+
+    def ensure_database(self) -> None:
+        if self.resolve_db_mode() != "mysql" or self.db_server is not None:
+            return
+        s = self.settings
+        server = MariaDBServer(self.runner, s.service_dir("mysql"), port=s.db_port)
+        self.db_server = server
+        server.start()
+        provision_databases(server, s)
+
+    def citest_url(self) -> str | None:
+        if self.db_server is None:
+            return None
+        return self.db_server.url("openstack_citest", self.settings.citest_password)
+
+    def up(self, step: Callable[[str], object], keystone_venv: Path) -> None:
+        """The database, the image web server and Keystone (with Glance's user and
+        endpoints): all Glance needs before it starts."""
+        step("database")
+        self.ensure_database()
+        step("image web server")
+        self.web = start_image_server(self.settings, self.runner)
+        step("keystone")
+        self.keystone = Keystone(self.settings, self.runner, keystone_venv)
+        self.keystone.configure_and_bootstrap()
+        self.keystone.start()
+        self.keystone.provision_glance()
+
+    def check_alive(self, *others: Service | None) -> None:
+        """InfraError when Keystone or one of ``others`` (e.g. Glance's API) is gone."""
+        keystone = self.keystone.service if self.keystone is not None else None
+        for service in (keystone, *others):
+            if service is not None and not service.alive():
+                raise InfraError(f"{service.name} exited during the run",
+                                 f"see {service.log}")
+
+    def endpoints(self) -> dict[str, str]:
+        return endpoints(self.settings, database=self.db_server is not None)
+
+    def down(self) -> None:
+        """Stop the web server, Keystone and the database; idempotent."""
+        if self.web is not None:
+            self.web.stop()
+            self.web = None
+        if self.keystone is not None and self.keystone.service is not None:
+            self.keystone.service.stop()
+        if self.db_server is not None:
+            self.db_server.stop()
+            self.db_server = None
+
+
+def native_tempest_envs(runner: Runner, tree: PreparedTree,
+                        keystone_wheel: str | None) -> tuple[Path, Path]:
+    """The Keystone and tempest venvs of this host (the tempest lane's), pinned by the
+    tree's constraints; Keystone is the patch queue's wheel when it has one."""
+    keystone = ensure_env(keystone_env(constraints=tree.constraints, keystone=keystone_wheel),
+                          runner)
+    return keystone, ensure_env(tempest_env(constraints=tree.constraints), runner)

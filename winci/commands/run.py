@@ -9,6 +9,7 @@ from pathlib import Path
 from winci.backends import BACKENDS
 from winci.commands import _options as options
 from winci.lanes.base import DEFAULT_LANES, LANES
+from winci.platforms import PLATFORMS
 from winci.runs import RunOptions, execute
 
 HELP = "run Glance's test lanes (unit, functional, tempest, preflight) and give a verdict"
@@ -33,7 +34,8 @@ ZUUL_ENV = ("change", "patchset", "project", "branch", "pipeline", "build", "log
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("lanes", nargs="*", metavar="LANE",
-                        help=f"lanes to run: {', '.join(LANES)}")
+                        help=f"lanes to run: {', '.join(LANES)}; LANE@PLATFORM runs one on "
+                             "another platform (unit@wine)")
     options.glance_src(parser)
     options.out(parser)
     options.concurrency(parser, default=options.DEFAULT_CONCURRENCY)
@@ -44,6 +46,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     options.no_patches(parser)
     parser.add_argument("--backend", choices=tuple(BACKENDS), default="local",
                         help="; ".join(f"{e.name}: {e.help}" for e in BACKENDS.values()))
+    parser.add_argument("--platform", choices=tuple(PLATFORMS), default=None,
+                        help="where the lanes' Python runs: linux (on Linux, the default), "
+                             "wine (Windows CPython under Wine, on Linux: Glance's tests and "
+                             "API under the Windows interpreter, MariaDB and Keystone "
+                             "native), windows (on a Windows host, the default there)")
+    parser.add_argument("--python", metavar="X.Y",
+                        help="--platform wine: the embeddable Windows CPython to use "
+                             "(default: 3.12, the Windows images' version)")
     parser.add_argument("--no-retry", dest="retry_failures", action="store_false",
                         help="do not re-run failed tests in isolation to spot flaky ones")
     parser.add_argument("--lane-timeout", type=float, metavar="SECONDS",
@@ -81,5 +91,5 @@ def run(args: argparse.Namespace) -> int:
         glance_port=args.glance_port, history=args.history, history_url=args.history_url,
         simulate_disabled=frozenset(b.strip() for b in args.simulate_disable.split(",")
                                     if b.strip()),
-        zuul=zuul)
+        zuul=zuul, platform=args.platform, python=args.python)
     return execute(opts).exit_code

@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from winci.errors import InfraError, UsageError, WinciError
 from winci.lanes import knownfail, stestr_repo
@@ -45,7 +45,7 @@ class LaneStack(Protocol):
 
 @dataclass
 class LaneContext:
-    name: str
+    name: str                         # the lane's id: ``unit``, or ``unit@wine``
     out_dir: Path
     runner: Runner
     progress: Progress
@@ -61,6 +61,21 @@ class LaneContext:
     stack: LaneStack | None = None
     state_dir: Path | None = None
     simulate_disabled: frozenset[str] = frozenset()
+    # where the lane's tests run (winci.platforms) and what the backend says of it
+    # (label, the interpreter's sys.version, Wine's version): into summary.json and HTML
+    platform: str = "linux"
+    platform_info: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def suite(self) -> str:
+        """The lane without its platform: ``unit`` for ``unit@wine``."""
+        return self.name.partition("@")[0]
+
+    @property
+    def platform_label(self) -> str | None:
+        """The platform's label for verdict.json; None on Linux (as before platforms)."""
+        return None if self.platform == "linux" else str(
+            self.platform_info.get("label") or self.platform)
 
 
 @dataclass
@@ -73,11 +88,12 @@ class LaneOutcome:
     summary: LaneSummary | None = None
     duration_s: float = 0.0
     error: str | None = None
+    platform: str | None = None   # the platform's label; None: Linux
 
     def to_verdict(self) -> LaneVerdict:
         """The lane's entry in ``verdict.json``."""
         return LaneVerdict.of(self.lane, self.verdict, self.summary, self.duration_s,
-                              self.error)
+                              self.error, self.platform)
 
 
 @dataclass
@@ -147,7 +163,7 @@ def finish(ctx: LaneContext, first: Pass, retry: Callable[[list[str]], Pass] | N
            started: float) -> LaneOutcome:
     """Known failures, the isolated retry of the others, reports and the verdict."""
     failed = [c.test_id for c in first.cases if c.status in FAILING]
-    known = knownfail.match(knownfail.load(ctx.name), failed)
+    known = knownfail.match(knownfail.load(ctx.suite), failed, platform=ctx.platform)
     to_retry = [t for t in failed if t not in known]
     flaky: list[str] = []
     if to_retry and retry is not None and ctx.retry_failures and len(to_retry) <= MAX_RETRIES:
@@ -159,7 +175,8 @@ def finish(ctx: LaneContext, first: Pass, retry: Callable[[list[str]], Pass] | N
             ctx.progress.say(f"{ctx.name}: {len(flaky)} flaky test(s) passed on retry")
     summary = write_lane_reports(first.cases, ctx.out_dir, lane=ctx.name,
                                  known_failures=known, flaky=flaky,
-                                 title=f"winci {ctx.name} lane")
+                                 title=f"winci {ctx.name} lane",
+                                 platform=ctx.platform_info or None)
     duration = time.monotonic() - started
     if not first.cases:
         # never a 0-test success: the runner ran nothing, or wrote nothing it ran
@@ -169,9 +186,10 @@ def finish(ctx: LaneContext, first: Pass, retry: Callable[[list[str]], Pass] | N
         ctx.progress.say(f"  warning: {ctx.name}: the runner produced no test results; "
                          f"see {where}")
         _note_verdict(ctx, summary, Verdict.FAILURE, error)
-        return LaneOutcome(ctx.name, Verdict.FAILURE, summary, duration, error=error)
+        return LaneOutcome(ctx.name, Verdict.FAILURE, summary, duration, error=error,
+                           platform=ctx.platform_label)
     verdict = Verdict.FAILURE if summary.failed else Verdict.SUCCESS
-    return LaneOutcome(ctx.name, verdict, summary, duration)
+    return LaneOutcome(ctx.name, verdict, summary, duration, platform=ctx.platform_label)
 
 
 def _note_verdict(ctx: LaneContext, summary: LaneSummary, verdict: Verdict,
@@ -197,13 +215,15 @@ def interrupted(ctx: LaneContext, exc: KeyboardInterrupt, first: Pass | None,
     count = 0
     if ran is not None:
         try:
-            known = knownfail.match(knownfail.load(ctx.name),
-                                    [c.test_id for c in ran.cases if c.status in FAILING])
+            known = knownfail.match(knownfail.load(ctx.suite),
+                                    [c.test_id for c in ran.cases if c.status in FAILING],
+                                    platform=ctx.platform)
         except WinciError:
             known = {}
         summary = write_lane_reports(ran.cases, ctx.out_dir, lane=ctx.name,
                                      known_failures=known,
-                                     title=f"winci {ctx.name} lane (interrupted)")
+                                     title=f"winci {ctx.name} lane (interrupted)",
+                                     platform=ctx.platform_info or None)
         count = summary.total
         _note_verdict(ctx, summary, Verdict.INTERRUPTED,
                       f"{reason}: the results of the {count} test(s) that had finished")
@@ -212,7 +232,7 @@ def interrupted(ctx: LaneContext, exc: KeyboardInterrupt, first: Pass | None,
             else "no test had finished")
     ctx.progress.say(f"  {ctx.name}: {error}; {kept}")
     outcome = LaneOutcome(ctx.name, Verdict.INTERRUPTED, summary,
-                          time.monotonic() - started, error=error)
+                          time.monotonic() - started, error=error, platform=ctx.platform_label)
     return LaneInterrupted(ctx.name, reason, ran, outcome)
 
 
@@ -238,7 +258,7 @@ def run_lane(ctx: LaneContext, body: LaneBody) -> LaneOutcome:
         raise
     except WinciError as exc:
         return LaneOutcome(ctx.name, Verdict.ERROR, None, time.monotonic() - started,
-                           error=str(exc))
+                           error=str(exc), platform=ctx.platform_label)
     except KeyboardInterrupt as exc:
         raise interrupted(ctx, exc, first, started) from exc
 

@@ -23,13 +23,14 @@ def functional_env(ctx: LaneContext) -> dict[str, str]:
 
 
 def glance_suite(ctx: LaneContext, stream: Path, ids: list[str] | None) -> Pass:
-    test_path = TEST_PATHS[ctx.name]
+    test_path = TEST_PATHS[ctx.suite]
     env = {"OS_TEST_PATH": test_path, "PYTHONHASHSEED": "0", "OS_STDOUT_CAPTURE": "1",
            "OS_STDERR_CAPTURE": "1", "OS_LOG_CAPTURE": "1"}
-    if ctx.name == "functional":
+    if ctx.suite == "functional":
         env.update(functional_env(ctx))
     return stestr_pass(ctx, stestr=ctx.executor.program("stestr"),
                        cwd=ctx.glance_tree,
                        stream=stream, ids=ids,
                        run_args=["--test-path", test_path, "--top-dir", "./", "run"],
-                       env=env, label=f"stestr-{ctx.name}", test_filter=ctx.filter)
+                       env=env, label=f"stestr-{ctx.name.replace('@', '-')}",
+                       test_filter=ctx.filter)

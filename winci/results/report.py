@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 from pathlib import Path
+from typing import Any
 
 from winci.errors import UsageError
 from winci.results import html, junit
@@ -14,20 +15,33 @@ from winci.runfolder import HTML, JUNIT, SUBUNIT, LaneFolder, LaneSummary, RunFo
 
 def write_lane_reports(cases: list[TestCase], out_dir: Path, *, lane: str,
                        known_failures: Mapping[str, str] | None = None,
-                       flaky: Collection[str] = (), title: str | None = None) -> LaneSummary:
+                       flaky: Collection[str] = (), title: str | None = None,
+                       platform: Mapping[str, Any] | None = None) -> LaneSummary:
     """Write ``summary.json``, ``testr_results.html`` and ``junit.xml`` into ``out_dir``.
 
     ``known_failures`` maps test ids (with or without ``[...]`` attributes) to the
     reason they are expected to fail; ``flaky`` lists the ids that failed and then
-    passed their isolated retry. Returns the summary.
+    passed their isolated retry. ``platform`` (where the tests ran: its label, the
+    interpreter's ``sys.version``, Wine's version) goes into the summary and the
+    report's heading. Returns the summary.
     """
     res = LaneResults.classify(cases, lane=lane, known_failures=known_failures, flaky=flaky)
     out_dir.mkdir(parents=True, exist_ok=True)
     summary = res.summary()
+    if platform:
+        summary.extra["platform"] = dict(platform)
+        title = f"{title or f'winci {lane} lane'} on {platform_line(platform)}"
     LaneFolder(out_dir).write_summary(summary)
     (out_dir / HTML).write_text(html.render(res, title=title), encoding="utf-8")
     junit.write(res, out_dir / JUNIT)
     return summary
+
+
+def platform_line(platform: Mapping[str, Any]) -> str:
+    """``Windows CPython under Wine (Python 3.12.9 ..., wine-8.0)``: what ran the tests."""
+    details = [str(platform[k]) for k in ("python", "wine") if platform.get(k)]
+    label = str(platform.get("label") or platform.get("name") or "?")
+    return label + (f" ({'; '.join(details)})" if details else "")
 
 
 def classification(summary: LaneSummary | None) -> tuple[dict[str, str], list[str]]:

@@ -223,19 +223,20 @@ class LaneVerdict:
     total: int = 0
     duration_s: float | None = 0.0
     error: str | None = None
+    platform: str | None = None    # where its tests ran (the platform's label); None: Linux
 
     @classmethod
-    def not_run(cls, name: str) -> LaneVerdict:
+    def not_run(cls, name: str, platform: str | None = None) -> LaneVerdict:
         """A lane the run never reached."""
-        return cls(name, Verdict.NOT_RUN)
+        return cls(name, Verdict.NOT_RUN, platform=platform)
 
     @classmethod
     def of(cls, name: str, verdict: Verdict, summary: LaneSummary | None, duration_s: float,
-           error: str | None = None) -> LaneVerdict:
+           error: str | None = None, platform: str | None = None) -> LaneVerdict:
         """A lane's entry from its summary (None: it ended before any test ran)."""
         s = summary or LaneSummary(lane=name)
         return cls(name, verdict, s.passed, s.failed, s.skipped, s.known_failures, s.flaky,
-                   s.total, round(duration_s, 1), error)
+                   s.total, round(duration_s, 1), error, platform)
 
     def counts_text(self) -> str:
         """``12 passed, 1 failed, 0 known, 0 flaky, 3 skipped`` for the terminal."""
@@ -246,7 +247,8 @@ class LaneVerdict:
         return {"verdict": self.verdict.value if self.verdict else None,
                 "passed": self.passed, "failed": self.failed, "skipped": self.skipped,
                 "known_failures": self.known_failures, "flaky": self.flaky,
-                "total": self.total, "duration_s": self.duration_s, "error": self.error}
+                "total": self.total, "duration_s": self.duration_s, "error": self.error,
+                **({"platform": self.platform} if self.platform else {})}
 
     @classmethod
     def from_dict(cls, name: str, data: Mapping[str, Any], where: str) -> LaneVerdict:
@@ -257,7 +259,8 @@ class LaneVerdict:
             skipped=_count(data.get("skipped")),
             known_failures=_count(data.get("known_failures")),
             flaky=_count(data.get("flaky")), total=_count(data.get("total")),
-            duration_s=_seconds(data.get("duration_s")), error=_text(data.get("error")))
+            duration_s=_seconds(data.get("duration_s")), error=_text(data.get("error")),
+            platform=_text(data.get("platform")))
 
 
 @dataclass

@@ -15,13 +15,17 @@ Two OpenStack pitfalls are handled here:
   limit is raised (``--max-request-body-size``).
 
 The same code runs on Windows and Linux: waitress is pure Python, and the process is
-ended by the caller (winci's runner ends the whole process tree).
+ended by the caller (winci's runner ends the whole process tree). Its first line says
+which interpreter serves (``<name>: interpreter {"sys_platform": ..., "sys_version":
+...}``), so a service's log shows where it really ran (``win32`` for Windows CPython,
+under Wine too); winci reads that line back for the run's manifest.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import json
 import logging
 import os
 import sys
@@ -60,6 +64,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(list(sys.argv[1:] if argv is None else argv))
+    print(f"{args.name}: interpreter " + json.dumps(
+        {"sys_platform": sys.platform, "os_name": os.name, "sys_version": sys.version,
+         "executable": sys.executable, "pid": os.getpid()}), flush=True)
     for item in args.env:
         key, sep, value = item.partition("=")
         if not sep:

@@ -3,20 +3,27 @@
 Each service is configured from the shared templates, bootstrapped with its own
 ``*-manage`` commands, then served by :mod:`winci.stack.launcher` (waitress) through the
 runner, which logs it and ends it with the run.
+
+Glance's Python is a :class:`ServicePython`: a venv of this host (:class:`HostPython`)
+or Windows CPython under Wine (:class:`winci.platforms.wine.executor.WinePython`). It
+says how that Python runs (``glance-manage``, the launcher) and how it names a host
+path (in the config files and arguments); the rest of Glance's set-up is the same.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Protocol
 
 import requests
 
 from winci.errors import InfraError
 from winci.host.netutil import wait_until
 from winci.host.paths import venv_bin, venv_python
-from winci.procs import Runner, Service
+from winci.procs import Completed, Runner, Service
 from winci.stack import launcher
 from winci.stack.settings import StackSettings, render
 from winci.worktree.tree import tree_path_env
@@ -24,13 +31,65 @@ from winci.worktree.tree import tree_path_env
 START_TIMEOUT = 120.0
 
 
-def launcher_cmd(venv: Path, app: str, port: int, name: str, env: dict[str, str]) -> list[str]:
-    """The command that serves ``app`` from ``venv`` with waitress on 127.0.0.1:port."""
-    cmd = [os.fspath(venv_python(venv)), os.fspath(Path(launcher.__file__)), "--app", app,
-           "--port", str(port), "--name", name]
+class ServicePython(Protocol):
+    """How a service's Python runs, and how it names host paths."""
+
+    @property
+    def executable(self) -> str:
+        """The interpreter, as the service itself names it (``[wsgi] python_interpreter``)."""
+
+    def path(self, host: Path) -> str:
+        """How this Python names the host path ``host`` (config files, arguments)."""
+
+    def tree_env(self, tree: Path) -> dict[str, str]:
+        """The variables that make this Python import Glance from the work tree."""
+
+    def run(self, args: Sequence[str], *, name: str, timeout: float, cwd: Path,
+            extra_env: Mapping[str, str]) -> Completed:
+        """``python ARGS`` to completion through the run's runner; InfraError on failure."""
+
+    def start(self, args: Sequence[str], *, name: str,
+              extra_env: Mapping[str, str]) -> Service:
+        """``python ARGS`` as a service of the run (ended with it)."""
+
+
+class HostPython:
+    """A venv's Python on this host."""
+
+    def __init__(self, runner: Runner, venv: Path) -> None:
+        self.runner = runner
+        self.venv = venv
+
+    @property
+    def executable(self) -> str:
+        return os.fspath(venv_python(self.venv))
+
+    def path(self, host: Path) -> str:
+        return host.as_posix()
+
+    def tree_env(self, tree: Path) -> dict[str, str]:
+        return tree_path_env(tree)
+
+    def run(self, args: Sequence[str], *, name: str, timeout: float, cwd: Path,
+            extra_env: Mapping[str, str]) -> Completed:
+        return self.runner.run([self.executable, *args], name=name, timeout=timeout,
+                               cwd=cwd, extra_env=extra_env)
+
+    def start(self, args: Sequence[str], *, name: str,
+              extra_env: Mapping[str, str]) -> Service:
+        return self.runner.start([self.executable, *args], name=name, lifetime=None,
+                                 extra_env=extra_env)
+
+
+def launcher_args(python: ServicePython, app: str, port: int, name: str,
+                  env: dict[str, str]) -> list[str]:
+    """The arguments that make ``python`` serve ``app`` with waitress on 127.0.0.1:port
+    (the launcher, its own file, is run by the service's Python)."""
+    args = [python.path(Path(launcher.__file__)), "--app", app, "--port", str(port),
+            "--name", name]
     for key, value in env.items():
-        cmd += ["--env", f"{key}={value}"]
-    return cmd
+        args += ["--env", f"{key}={value}"]
+    return args
 
 
 def _http_ok(url: str, accept: tuple[int, ...] = (200, 300)) -> bool:
@@ -62,16 +121,17 @@ class Keystone:
         self._manage("fernet_setup", *user, name="keystone-fernet-setup")
         self._manage("credential_setup", *user, name="keystone-credential-setup")
         url = f"{s.keystone_url}/v3"
-        self._manage("bootstrap", "--bootstrap-password", s.admin_password,
+        self._manage("bootstrap", f"--bootstrap-password={s.admin_password}",
                      "--bootstrap-admin-url", url, "--bootstrap-internal-url", url,
                      "--bootstrap-public-url", url, "--bootstrap-region-id", "RegionOne",
                      name="keystone-bootstrap")
 
     def start(self) -> None:
-        cmd = launcher_cmd(self.venv, "keystone.wsgi.api:application",
-                           self.settings.keystone_port, "keystone",
-                           {"OS_KEYSTONE_CONFIG_FILES": os.fspath(self.config)})
-        self.service = self.runner.start(cmd, name="keystone-wsgi", lifetime=None)
+        python = HostPython(self.runner, self.venv)
+        args = launcher_args(python, "keystone.wsgi.api:application",
+                             self.settings.keystone_port, "keystone",
+                             {"OS_KEYSTONE_CONFIG_FILES": os.fspath(self.config)})
+        self.service = python.start(args, name="keystone-wsgi", extra_env={})
         service = self.service
         wait_until(lambda: _http_ok(f"{self.settings.keystone_url}/v3", (200,)),
                    timeout=START_TIMEOUT, what="Keystone", alive=service.alive)
@@ -152,46 +212,55 @@ class KeystoneAPI:
 
 
 class Glance:
-    """Glance's API from ``venv`` (its requirements) and ``tree`` (Glance itself, first
-    on the path of every Glance process started here)."""
+    """Glance's API run by ``python`` (a venv with its requirements, or the Windows
+    environment under Wine) from ``tree`` (Glance itself, first on the path of every
+    Glance process started here)."""
 
-    def __init__(self, settings: StackSettings, runner: Runner, venv: Path, tree: Path) -> None:
+    def __init__(self, settings: StackSettings, python: ServicePython, tree: Path) -> None:
         self.settings = settings
-        self.runner = runner
-        self.venv = venv
+        self.python = python
         self.tree = tree
         self.config_dir = settings.service_dir("glance")
         self.service: Service | None = None
 
-    def configure(self) -> None:
+    def _database_url(self) -> str:
         s = self.settings
+        if s.db == "sqlite":  # the file, as Glance's Python names it
+            db = self.python.path(s.service_dir("sqlite") / "glance.db").replace("\\", "/")
+            return f"sqlite:///{db}"
+        return s.database_url("glance")
+
+    def configure(self) -> None:
+        s, path = self.settings, self.python.path
         state = self.config_dir
         for sub in ("image-cache", "staging", "tasks", "locks"):
             (state / sub).mkdir(parents=True, exist_ok=True)
         render("glance-api.conf.j2", s, self.config_dir / "glance-api.conf",
-               database_url=s.database_url("glance"), state_dir=state.as_posix(),
-               store_dir=s.store_dir.as_posix(), config_dir=self.config_dir.as_posix())
+               database_url=self._database_url(), state_dir=path(state),
+               store_dir=path(s.store_dir), config_dir=path(self.config_dir),
+               log_dir=path(s.log_dir), python=self.python.executable)
         shutil.copyfile(self.tree / "etc" / "glance-api-paste.ini",
                         self.config_dir / "glance-api-paste.ini")
 
     def _manage(self, *args: str, name: str) -> None:
         # ``python -m`` from the work tree (the tree is also first on PYTHONPATH): the
-        # venv holds no Glance, so it has no ``glance-manage`` script.
-        self.runner.run([venv_python(self.venv), "-m", "glance.cmd.manage", "--config-file",
-                         self.config_dir / "glance-api.conf", *args], name=name, timeout=600,
-                        cwd=self.tree, extra_env=tree_path_env(self.tree))
+        # environment holds no Glance, so it has no ``glance-manage`` script.
+        self.python.run(["-m", "glance.cmd.manage", "--config-file",
+                         self.python.path(self.config_dir / "glance-api.conf"), *args],
+                        name=name, timeout=600, cwd=self.tree,
+                        extra_env=self.python.tree_env(self.tree))
 
     def migrate(self) -> None:
         self._manage("db_sync", name="glance-db-sync")
-        self._manage("db_load_metadefs", os.fspath(self.tree / "etc" / "metadefs"),
+        self._manage("db_load_metadefs", self.python.path(self.tree / "etc" / "metadefs"),
                      name="glance-load-metadefs")
 
     def start(self) -> None:
-        cmd = launcher_cmd(self.venv, "glance.wsgi.api:application",
-                           self.settings.glance_port, "glance-api",
-                           {"OS_GLANCE_CONFIG_DIR": os.fspath(self.config_dir)})
-        self.service = self.runner.start(cmd, name="glance-api", lifetime=None,
-                                         extra_env=tree_path_env(self.tree))
+        args = launcher_args(self.python, "glance.wsgi.api:application",
+                             self.settings.glance_port, "glance-api",
+                             {"OS_GLANCE_CONFIG_DIR": self.python.path(self.config_dir)})
+        self.service = self.python.start(args, name="glance-api",
+                                         extra_env=self.python.tree_env(self.tree))
         service = self.service
         wait_until(lambda: _http_ok(f"{self.settings.glance_url}/"), timeout=START_TIMEOUT,
                    what="Glance API", alive=service.alive)

@@ -7,7 +7,7 @@ import hashlib
 import json
 import os
 import shutil
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -94,9 +94,20 @@ PBR_ENV = {"SKIP_GIT_SDIST": "1", "SKIP_GENERATE_AUTHORS": "1",
            "SKIP_WRITE_GIT_CHANGELOG": "1"}
 
 
-def tree_path_env(tree: Path, pythonpath: str | None = None) -> dict[str, str]:
+def tree_path_env(tree: Path, pythonpath: str | None = None, *,
+                  windows_path: Callable[[Path], str] | None = None) -> dict[str, str]:
     """The environment that makes a Python process import Glance from ``tree``: the
-    tree first on ``PYTHONPATH``, then ``pythonpath`` (default: this process's)."""
+    tree first on ``PYTHONPATH``, then ``pythonpath`` (default: this process's).
+
+    ``windows_path`` is for a Windows interpreter run from this host (Windows CPython
+    under Wine): how it names a host path (``Z:\\...``). The tree is named that way,
+    the entries are separated by ``;``, and this process's ``PYTHONPATH`` (host paths)
+    is not passed on: only ``pythonpath``, as the Windows interpreter must read it.
+    """
+    if windows_path is not None:
+        parts = [windows_path(tree.resolve()), *(p for p in (pythonpath or "").split(";")
+                                                  if p)]
+        return {"PYTHONPATH": ";".join(parts)}
     rest = os.environ.get("PYTHONPATH", "") if pythonpath is None else pythonpath
     parts = [os.fspath(tree.resolve()), *(p for p in rest.split(os.pathsep) if p)]
     return {"PYTHONPATH": os.pathsep.join(parts)}

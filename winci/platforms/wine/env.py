@@ -6,12 +6,15 @@ Keyed, locked and marked complete like the venvs (:mod:`winci.envs.builder`): th
 :class:`~winci.envs.builder.EnvSpec` and key, the interpreter's key added to it; built
 in place in ``<cache>/venvs/wine-<name>-<key>`` under ``<that>.lock``; ``winci-env.json``
 written last, so a half-built environment is never used and is built again.
+
+An environment never holds Glance: a run puts its work tree first on the Windows
+``PYTHONPATH`` of every Glance process (:func:`winci.worktree.tree.tree_path_env` with
+``windows_path``), as the local backend does for its venvs.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
 import os
 import shutil
@@ -30,7 +33,6 @@ from winci.platforms.wine.session import WineSession
 from winci.procs import Runner
 
 STAMP = "winci-env.json"  # the venvs' complete marker
-TREE_STAMP = "winci-glance-tree.json"  # the venvs' marker of the tree installed editable
 
 
 def keyed_spec(spec: EnvSpec, interpreter: Interpreter) -> EnvSpec:
@@ -109,26 +111,3 @@ def _build(spec: EnvSpec, interpreter: Interpreter, wine: WineSession, runner: R
          "constraints": str(spec.constraints), "key": keyed.key(),
          "platform": "wine", "interpreter": interpreter.key,
          "sys_version": interpreter.facts.get("sys_version")}, indent=1), encoding="utf-8")
-
-
-def install_tree(env: Path, tree: Path, wine: WineSession, runner: Runner, *, name: str,
-                 version: str, timeout: float = 900) -> bool:
-    """``pip install --no-deps -e tree`` (Glance's work tree) unless ``env`` already has
-    exactly that, so its entry points exist (Glance's import flows load plugins by entry
-    point). As :func:`winci.worktree.tree.install_into_venv` does for a venv: pbr told
-    the version, no git, a marker of the tree and of ``setup.cfg`` (where the entry
-    points are). True when it had to install."""
-    setup_hash = hashlib.sha256((tree / "setup.cfg").read_bytes()).hexdigest()[:16]
-    want = {"tree": str(tree), "setup_cfg": setup_hash, "version": version}
-    marker = env / TREE_STAMP
-    try:
-        if json.loads(marker.read_text(encoding="utf-8")) == want:
-            return False
-    except (OSError, ValueError):
-        pass
-    marker.unlink(missing_ok=True)
-    pip(env, wine, runner, ["--no-deps", "-e", tree], name=name, timeout=timeout,
-        extra_env={"PBR_VERSION": version, "SKIP_GIT_SDIST": "1",
-                   "SKIP_GENERATE_AUTHORS": "1", "SKIP_WRITE_GIT_CHANGELOG": "1"})
-    marker.write_text(json.dumps(want), encoding="utf-8")
-    return True

@@ -47,6 +47,7 @@ def manifest_entry(facts: dict[str, object], wine: str, home: Path,
     """The ``platform`` block of a run's manifest: which interpreter, under which Wine."""
     return {
         "name": "wine",
+        "label": "Windows CPython under Wine",  # winci.platforms' label of "wine"
         "what": "Windows CPython under Wine",
         "python": facts.get("version"),
         "sys_version": facts.get("sys_version"),

@@ -15,7 +15,11 @@ What winci changes, and why (each measured under Wine 8.0 here):
   not have (propsys.VariantToString), which kills pip; ``platform`` falls back.
 - ``Lib\\site-packages\\winci-wine.pth`` removes ``_winapi.CopyFile2``: Python 3.12's
   ``shutil.copy2`` calls it, Wine 8 does not implement it (the process aborts);
-  without it ``shutil`` copies in Python.
+  without it ``shutil`` copies in Python. It also removes the socket options
+  ``TCP_KEEPIDLE``, ``TCP_KEEPINTVL`` and ``TCP_KEEPCNT`` (Windows has them since 10
+  1709; Wine 8's ``setsockopt`` refuses them with ``WSAENOPROTOOPT``, 10042):
+  keystoneauth sets them when they exist, so Glance's auth middleware could not
+  reach Keystone; without them it keeps to ``SO_KEEPALIVE``, as on older Windows.
 - The shims (:mod:`~.shim`) go beside python.exe; pip is installed with pip's own
   wheel, run by this interpreter (``python -m pip``: pip refuses to replace itself
   otherwise).
@@ -48,7 +52,12 @@ PIP_VERSION = "26.3"
 LAYOUT_FORMAT = 1  # bumped when the changes above change
 STAMP = "winci-interpreter.json"
 _MOVED_TO_DLLS = ("libssl-3.dll", "libcrypto-3.dll", "libffi-8.dll", "sqlite3.dll")
-_PTH_LINE = 'import _winapi; hasattr(_winapi, "CopyFile2") and delattr(_winapi, "CopyFile2")\n'
+# One line of a .pth file, run by ``site`` at every start (see the module docstring).
+_WINE_LACKS_SOCKET_OPTIONS = ("TCP_KEEPIDLE", "TCP_KEEPINTVL", "TCP_KEEPCNT")
+_PTH_LINE = ('import _winapi, _socket; '
+             'hasattr(_winapi, "CopyFile2") and delattr(_winapi, "CopyFile2"); '
+             f'[delattr(_socket, n) for n in {_WINE_LACKS_SOCKET_OPTIONS!r} '
+             'if hasattr(_socket, n)]\n')
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,8 @@
 :func:`start_wine` installs Wine when root and missing, makes (once) the prefix
 template, builds (once) the shims and the interpreter, and starts this run's Wine
 session; :meth:`WinePlatform.ensure_env` builds or reuses an environment,
-:meth:`WinePlatform.executor` runs its programs for the lanes, and
+:meth:`WinePlatform.executor` runs its programs for the lanes,
+:meth:`WinePlatform.python` its Python for the services, and
 :meth:`WinePlatform.close` ends every Wine process of the run (call it before the
 runner is closed; :func:`open_wine` is the same as a ``with`` block).
 """
@@ -12,13 +13,13 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from winci.envs.builder import EnvSpec
 from winci.platforms.wine import env as wine_env
-from winci.platforms.wine.executor import WineExecutor
+from winci.platforms.wine.executor import WineExecutor, WinePython
 from winci.platforms.wine.info import manifest_entry, wine_version
 from winci.platforms.wine.install import WineTools, ensure_tools
 from winci.platforms.wine.interpreter import Interpreter, embed_release, ensure_interpreter
@@ -44,8 +45,14 @@ class WinePlatform:
     runner: Runner
     timings: dict[str, float] = field(default_factory=dict)
 
-    def executor(self, env: Path | None) -> WineExecutor:
-        return WineExecutor(self.session, env)
+    def executor(self, env: Path | None,
+                 variables: Mapping[str, str] | None = None) -> WineExecutor:
+        """A lane's executor: the programs of ``env`` with its ``variables``."""
+        return WineExecutor(self.session, env, variables)
+
+    def python(self, env: Path) -> WinePython:
+        """The Python of ``env`` for the run's services (``glance-manage``, the API)."""
+        return WinePython(self.session, env, self.runner)
 
     def ensure_env(self, spec: EnvSpec) -> Path:
         started = time.monotonic()
@@ -54,12 +61,6 @@ class WinePlatform:
         if built:
             self.timings[f"env {spec.name}"] = time.monotonic() - started
         return path
-
-    def install_tree(self, env: Path, tree: Path, version: str) -> bool:
-        """Glance's work tree, editable and without dependencies, into ``env`` (unless
-        it is there already); True when it had to install."""
-        return wine_env.install_tree(env, tree, self.session, self.runner,
-                                     name="wine-glance-install-editable", version=version)
 
     def manifest(self) -> dict[str, object]:
         return manifest_entry(self.interpreter.facts, self.wine_version,

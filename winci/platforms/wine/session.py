@@ -40,7 +40,7 @@ from pathlib import Path
 from winci.errors import InfraError
 from winci.platforms.wine.install import WineTools
 from winci.platforms.wine.prefix import copy_template, wine_env
-from winci.platforms.wine.streams import fifo_to_file
+from winci.platforms.wine.streams import fifo_to_file, relayed
 from winci.procs import Completed, Runner, Service
 from winci.procs.tree import end_processes, processes_with_env
 
@@ -199,8 +199,12 @@ class WineSession:
                       lifetime: float | None, cwd: Path | None = None,
                       extra_env: Mapping[str, str] | None = None) -> Service:
         """A long-lived Windows program (e.g. the Glance API) as a runner service; the
-        session's end ends it and whatever it started."""
-        return self.runner.start(self.command(args), name=name, lifetime=lifetime, cwd=cwd,
+        session's end ends it and whatever it started. Detached (``--keep``), it gets
+        its output through a relay (a pipe: python.exe cannot start with a file)."""
+        cmd = self.command(args)
+        if self.runner.detach_services:
+            cmd = relayed(cmd)
+        return self.runner.start(cmd, name=name, lifetime=lifetime, cwd=cwd,
                                  extra_env={**self.env, **(extra_env or {})})
 
     @staticmethod

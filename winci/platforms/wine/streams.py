@@ -6,6 +6,11 @@ handle``) when any of its standard streams is a regular file; /dev/null and pipe
 regular file, so for a wine child the path it gets is a FIFO instead, and a thread here
 copies what comes out of it into the real file: binary subunit arrives unchanged, and
 the child's standard error still goes to the runner's log.
+
+A *detached* service (``--keep``: the runner hands it its log file as standard output,
+so it can outlive winci) gets a relay instead (:func:`relayed`): a small host Python
+process that starts the wine command with /dev/null and a pipe, and copies the pipe
+into its own output, the log; it outlives winci with the service, and ends with it.
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ import shutil
 import sys
 import tempfile
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from winci.errors import InfraError
@@ -69,3 +74,21 @@ def fifo_to_file(target: Path, *, drain_timeout: float = 30.0) -> Iterator[Path]
     if copier.error is not None:
         raise InfraError(f"could not copy a wine child's output to {target}",
                          str(copier.error))
+
+
+# Run by this host's Python: argv[1:] with /dev/null and a pipe, the pipe copied into
+# this process's own standard output; exits with the command's code.
+_RELAY = (
+    "import subprocess, sys\n"
+    "p = subprocess.Popen(sys.argv[1:], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,"
+    " stderr=subprocess.STDOUT)\n"
+    "for chunk in iter(lambda: p.stdout.read1(65536), b''):\n"
+    "    sys.stdout.buffer.write(chunk)\n"
+    "    sys.stdout.buffer.flush()\n"
+    "sys.exit(p.wait())\n"
+)
+
+
+def relayed(cmd: Sequence[str | os.PathLike[str]]) -> list[str | os.PathLike[str]]:
+    """``cmd`` behind the relay, for a service whose standard output is a regular file."""
+    return [sys.executable, "-c", _RELAY, *cmd]

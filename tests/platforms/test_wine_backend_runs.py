@@ -1,0 +1,175 @@
+"""The wine backend for real, as ``winci run --platform wine`` drives it: Glance's unit
+tests by stestr under Windows CPython under Wine, and the stack with Glance's API
+served by the Windows interpreter behind the native Keystone and MariaDB. Each test
+ends its backend and checks that nothing of its run is left: not a process (Wine's
+own included), not its prefix."""
+
+from __future__ import annotations
+
+import io
+import secrets
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+
+from winci.backends import BackendConfig
+from winci.backends.wine import WineBackend
+from winci.platforms.wine.install import WineTools
+from winci.platforms.wine.prefix import to_windows_path
+from winci.procs import Runner
+from winci.results.stream import parse_stream
+from winci.ui import Progress
+from winci.worktree.prepared import PreparedTree
+
+from .conftest import processes_of_run
+
+pytestmark = [pytest.mark.integration]
+
+PROBE = ("import sys, os, glance, importlib.metadata as md; "
+         "print(sys.platform, os.name, md.version('glance')); print(glance.__file__)")
+
+
+@pytest.fixture
+def backend_for(wine_tools: WineTools, glance_tree: PreparedTree, tmp_path: Path
+                ) -> Iterator[tuple[str, list[WineBackend]]]:
+    """A run id and the backends made for it; at the end every one is down, its
+    runner closed, and nothing of the run is left."""
+    run_id = f"test-wine-backend-{secrets.token_hex(4)}"
+    made: list[WineBackend] = []
+    yield run_id, made
+    for backend in made:
+        backend.down()
+        assert backend.runner.close()
+        assert not (backend.config.private_dir / "wine-prefix").exists()
+    deadline = time.monotonic() + 10
+    while processes_of_run(run_id) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert processes_of_run(run_id) == []
+
+
+def _backend(tmp_path: Path, run_id: str, lanes: tuple[str, ...],
+             made: list[WineBackend]) -> WineBackend:
+    runner = Runner(tmp_path / "out" / "logs", run_id=run_id)
+    backend = WineBackend(BackendConfig(run_id=run_id, out_dir=tmp_path / "out",
+                                        private_dir=tmp_path / "private", lanes=lanes,
+                                        platform="wine"), runner)
+    made.append(backend)
+    return backend
+
+
+def test_unit_tests_run_under_windows_cpython(
+        backend_for: tuple[str, list[WineBackend]], glance_tree: PreparedTree,
+        tmp_path: Path) -> None:
+    run_id, made = backend_for
+    backend = _backend(tmp_path, run_id, ("unit",), made)
+    backend.prepare(glance_tree, Progress(io.StringIO()))
+    info = backend.platform_info()
+    assert (info["sys_platform"], info["what"]) == ("win32", "Windows CPython under Wine")
+    assert str(info["wine"]).startswith("wine-")
+    executor = backend.executor("unit")
+    assert executor.name == "wine"
+    tree = glance_tree.path
+    with Runner(tmp_path / "out" / "unit" / "logs", run_id=run_id) as lane_runner:
+        # the child is Windows CPython, importing Glance from the tree (never the env)
+        done = executor.run(lane_runner, [executor.program("python"), "-c", PROBE],
+                            name="probe", cwd=tree, timeout=300, extra_env={})
+        assert done.returncode == 0, done.tail_text()
+        assert done.tail[-2].split() == ["win32", "nt", glance_tree.source.version]
+        assert done.tail[-1] == to_windows_path(tree.resolve() / "glance" / "__init__.py")
+        # stestr as the unit lane runs it (--test-path/--top-dir: .stestr.conf is not
+        # shell-expanded on Windows), on Glance's tests of its commands, the patch
+        # queue's waitress launcher among them; the stream comes through the FIFO
+        stream = tmp_path / "unit.subunit"
+        done = executor.run(lane_runner, [
+            executor.program("stestr"), "--test-path", "./glance/tests/unit/cmd",
+            "--top-dir", "./", "run", "--concurrency", "2", "--subunit"],
+            name="stestr-unit", cwd=tree, timeout=900,
+            extra_env={"PYTHONHASHSEED": "0"}, stdout_path=stream)
+    assert done.returncode == 0, done.tail_text(30)
+    cases = {case.test_id: case.status for case in parse_stream(stream)}
+    assert len(cases) >= 10 and not [t for t, s in cases.items() if s == "fail"], cases
+    prefix = "glance.tests.unit.cmd.test_api_waitress.TestSocketHandover."
+    assert cases[prefix + "test_windows_shares_socket_through_stdin"] == "success"
+    # a test only POSIX runs: skipped, because the worker is not POSIX
+    assert cases[prefix + "test_linux_real_worker_serves_inherited_socket"] == "skip"
+
+
+def test_the_glance_api_serves_under_windows_cpython(
+        backend_for: tuple[str, list[WineBackend]], glance_tree: PreparedTree,
+        tmp_path: Path) -> None:
+    run_id, made = backend_for
+    backend = _backend(tmp_path, run_id, ("tempest",), made)
+    backend.prepare(glance_tree, Progress(io.StringIO()))
+    steps: list[str] = []
+    backend.up(steps.append)
+    assert steps == ["database", "image web server", "keystone",
+                     "glance (Windows CPython under Wine)"]
+    backend.check_alive()
+    s = backend.settings
+    assert backend.citest_url() is not None  # MariaDB, reached by Glance from Windows
+
+    versions = requests.get(f"{s.glance_url}/versions", timeout=30)
+    assert versions.status_code == 200
+    assert any(v["status"] == "CURRENT" for v in versions.json()["versions"])
+
+    token = requests.post(f"{s.keystone_url}/v3/auth/tokens", timeout=30, json={"auth": {
+        "identity": {"methods": ["password"], "password": {"user": {
+            "name": "admin", "domain": {"id": "default"}, "password": s.admin_password}}},
+        "scope": {"project": {"name": "admin", "domain": {"id": "default"}}}}})
+    assert token.status_code == 201
+    auth = {"X-Auth-Token": token.headers["X-Subject-Token"]}
+    created = requests.post(f"{s.glance_url}/v2/images", headers=auth, timeout=60, json={
+        "name": "winci-wine", "disk_format": "raw", "container_format": "bare"})
+    assert created.status_code == 201, created.text
+    image = created.json()["id"]
+    data = secrets.token_bytes(3 * 1024 * 1024 + 7)
+    upload = requests.put(f"{s.glance_url}/v2/images/{image}/file", data=data, timeout=120,
+                          headers={**auth, "Content-Type": "application/octet-stream"})
+    assert upload.status_code == 204, upload.text
+    shown = requests.get(f"{s.glance_url}/v2/images/{image}", headers=auth, timeout=30).json()
+    assert (shown["status"], shown["size"]) == ("active", len(data))
+    download = requests.get(f"{s.glance_url}/v2/images/{image}/file", headers=auth,
+                            timeout=120)
+    assert download.status_code == 200 and download.content == data
+    # the Windows process wrote the image into the host folder of the file store
+    assert (s.store_dir / "file1" / image).read_bytes() == data
+
+    # the API's own log says which interpreter serves it, and the manifest gets it
+    assert backend.glance is not None and backend.glance.service is not None
+    log = backend.glance.service.log.read_text(encoding="utf-8")
+    assert 'glance-api: interpreter {"sys_platform": "win32", "os_name": "nt"' in log
+    api = backend.platform_info()["glance_api"]
+    assert isinstance(api, dict) and api["sys_platform"] == "win32"
+    assert "MSC v." in str(api["sys_version"])
+
+
+def test_functional_mysql_tests_reach_the_native_mariadb(
+        backend_for: tuple[str, list[WineBackend]], glance_tree: PreparedTree,
+        tmp_path: Path) -> None:
+    """oslo.db's opportunistic MySQL tests, under Windows CPython, reach the run's
+    private MariaDB (a native process) on 127.0.0.1."""
+    run_id, made = backend_for
+    backend = _backend(tmp_path, run_id, ("functional",), made)
+    backend.prepare(glance_tree, Progress(io.StringIO()))
+    if backend.resolve_db_mode() != "mysql":
+        pytest.skip("no MariaDB/MySQL server binary on this host")
+    backend.ensure_database()
+    citest = backend.citest_url()
+    assert citest is not None and "@127.0.0.1:" in citest
+    executor = backend.executor("functional")
+    stream = tmp_path / "functional.subunit"
+    env = {"OS_TEST_DBAPI_ADMIN_CONNECTION":
+           f"sqlite:///{(tmp_path / 'placeholder.db').as_posix()};{citest}"}
+    with Runner(tmp_path / "out" / "functional" / "logs", run_id=run_id) as lane_runner:
+        done = executor.run(lane_runner, [
+            executor.program("stestr"), "--test-path", "./glance/tests/functional/db/migrations",
+            "--top-dir", "./", "run", "--concurrency", "2", "--subunit", "test_mitaka01"],
+            name="stestr-functional", cwd=glance_tree.path, timeout=900, extra_env=env,
+            stdout_path=stream)
+    assert done.returncode == 0, done.tail_text(30)
+    cases = {case.test_id.rsplit(".", 2)[-2]: case.status for case in parse_stream(stream)}
+    assert cases["TestMitaka01MySQL"] == "success", cases
+    assert cases["TestMitaka01Sqlite"] == "success", cases
