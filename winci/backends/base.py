@@ -22,11 +22,13 @@ composition (:mod:`winci.backends.shared`, :mod:`winci.stack`):
   host;
 - :class:`winci.backends.docker.DockerBackend`: images, and the stack as containers.
 
-A backend that runs some parts elsewhere is one more sibling: for Windows CPython under
-Wine, ``prepare`` makes the environments in a Wine prefix, ``up`` starts MariaDB and
-Keystone as native processes (the :mod:`winci.stack` parts the local backend uses) and
-Glance's API under the Windows interpreter, and ``executor`` runs Glance's tests there.
-:mod:`winci.backends` names them for ``--backend``.
+- :class:`winci.backends.wine.WineBackend` (``--platform wine``): ``prepare`` makes
+  Glance's environment with Windows CPython under Wine, ``up`` starts MariaDB and
+  Keystone as native processes (the :mod:`winci.stack` parts the local backend uses)
+  and Glance's API under the Windows interpreter, and ``executor`` runs Glance's tests
+  there.
+
+:mod:`winci.backends` names them for ``--backend`` (and ``--platform``).
 """
 
 from __future__ import annotations
