@@ -205,7 +205,7 @@ def _keystone_up(stack: RunContainers, settings: StackSettings, image: str,
     me = ["--keystone-user", getpass.getuser(), "--keystone-group", getpass.getuser()]
     url = f"{settings.keystone_url}/v3"
     for step in (["db_sync"], ["fernet_setup", *me], ["credential_setup", *me],
-                 ["bootstrap", "--bootstrap-password", settings.admin_password,
+                 ["bootstrap", f"--bootstrap-password={settings.admin_password}",
                   "--bootstrap-admin-url", url, "--bootstrap-internal-url", url,
                   "--bootstrap-public-url", url, "--bootstrap-region-id", "RegionOne"]):
         code, log = stack.run_task(f"keystone-{step[0]}", image,

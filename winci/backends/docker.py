@@ -230,7 +230,7 @@ class DockerBackend:
         me = ["--keystone-user", user, "--keystone-group", user]
         url = f"{s.keystone_url}/v3"
         for step in (["db_sync"], ["fernet_setup", *me], ["credential_setup", *me],
-                     ["bootstrap", "--bootstrap-password", s.admin_password,
+                     ["bootstrap", f"--bootstrap-password={s.admin_password}",
                       "--bootstrap-admin-url", url, "--bootstrap-internal-url", url,
                       "--bootstrap-public-url", url, "--bootstrap-region-id", "RegionOne"]):
             self._task(f"keystone-{step[0].replace('_', '-')}", image, "keystone-manage",

@@ -22,7 +22,9 @@ from winci.masking import GLOBAL_MASKER
 
 
 def _password() -> str:
-    pw = secrets.token_urlsafe(18)
+    # A leading letter: a token starting with "-" would read as an option
+    # to any program given the password as its own argument.
+    pw = "w" + secrets.token_urlsafe(18)
     GLOBAL_MASKER.add(pw)
     return pw
 
