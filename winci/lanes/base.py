@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from winci.errors import InfraError, UsageError, WinciError
-from winci.lanes import knownfail, stestr_repo
+from winci.lanes import discovery, knownfail, stestr_repo
 from winci.lanes.executor import LocalExecutor, TestExecutor
 from winci.procs import Runner
 from winci.procs.runner import Completed
@@ -104,6 +104,8 @@ class Pass:
     returncode: int
     cases: list[TestCase]
     log: Path | None = None
+    #: Set when the runner ran no test and the cases stand for why (import errors).
+    error: str | None = None
 
 
 class NoTestMatches(UsageError):
@@ -166,7 +168,8 @@ def finish(ctx: LaneContext, first: Pass, retry: Callable[[list[str]], Pass] | N
     known = knownfail.match(knownfail.load(ctx.suite), failed, platform=ctx.platform)
     to_retry = [t for t in failed if t not in known]
     flaky: list[str] = []
-    if to_retry and retry is not None and ctx.retry_failures and len(to_retry) <= MAX_RETRIES:
+    if (to_retry and retry is not None and ctx.retry_failures and not first.error
+            and len(to_retry) <= MAX_RETRIES):
         ctx.progress.say(f"{ctx.name}: re-running {len(to_retry)} failed test(s) in isolation")
         second = retry(to_retry)
         passed_again = {c.test_id for c in second.cases if c.status in ("success", "xfail")}
@@ -187,6 +190,11 @@ def finish(ctx: LaneContext, first: Pass, retry: Callable[[list[str]], Pass] | N
                          f"see {where}")
         _note_verdict(ctx, summary, Verdict.FAILURE, error)
         return LaneOutcome(ctx.name, Verdict.FAILURE, summary, duration, error=error,
+                           platform=ctx.platform_label)
+    if first.error:
+        # the suite did not import: the cases are its import errors, the lane fails
+        _note_verdict(ctx, summary, Verdict.FAILURE, first.error)
+        return LaneOutcome(ctx.name, Verdict.FAILURE, summary, duration, error=first.error,
                            platform=ctx.platform_label)
     verdict = Verdict.FAILURE if summary.failed else Verdict.SUCCESS
     return LaneOutcome(ctx.name, verdict, summary, duration, platform=ctx.platform_label)
@@ -343,8 +351,21 @@ def stestr_pass(ctx: LaneContext, *, stestr: str | os.PathLike[str], cwd: Path, 
     if not stream.is_file() or stream.stat().st_size == 0:
         if done.returncode != 0 and ids is None:
             _nothing_ran(ctx, done, label, test_filter if not stored else None)
+            failures = discovery.import_errors(_log_text(done.log))
+            if failures:
+                ctx.progress.say(f"  {label}: {discovery.describe(failures)}")
+                return Pass(stream, done.returncode, discovery.write_stream(failures, stream),
+                            done.log, error=discovery.describe(failures))
+            _not_started(done, label)
         return Pass(stream, done.returncode, [], done.log)
     return Pass(stream, done.returncode, parse_stream(stream), done.log)
+
+
+def _log_text(log: Path | None) -> str:
+    try:
+        return log.read_text(encoding="utf-8", errors="replace") if log else ""
+    except OSError:
+        return ""
 
 
 # what stestr (4.x) prints when its test regex selects no test, and runs nothing
@@ -354,15 +375,23 @@ NO_MATCH = "The specified regex doesn't match with anything"
 def _nothing_ran(ctx: LaneContext, done: Completed, label: str,
                  test_filter: str | None) -> None:
     """Raise what a ``stestr run`` that failed without a stream says, when it says:
-    its regex matched nothing, or it could not start. Else (discovery failed: an
-    import error in the code under test) the log says, and the lane fails."""
+    its regex matched nothing. Discovery failures (import errors of the suite) are the
+    caller's: they are test failures; then :func:`_not_started`."""
     tail = done.tail_text(5)
     if test_filter and NO_MATCH in tail:
         if test_filter == ctx.filter:
             raise NoTestMatches(ctx.name, test_filter)
         raise InfraError(f"{label}: its test regex {test_filter!r} matches no test",
                          f"see {done.log}")
-    if "No module named 'stestr'" in tail or "not found" in tail:
+
+
+# what the log's tail says when stestr itself could not start (no import error logged):
+# its module missing, or its program missing (wine's and a POSIX shell's wording)
+_NOT_STARTED = ("No module named 'stestr'", "wine: cannot find", "command not found")
+
+
+def _not_started(done: Completed, label: str) -> None:
+    if any(sign in done.tail_text(5) for sign in _NOT_STARTED):
         raise InfraError(f"{label}: the test runner could not start", f"see {done.log}")
 
 
