@@ -45,7 +45,7 @@ def _now() -> str:
 def pins(constraints: Path | None = None) -> dict[str, str]:
     """The versions a run pins: Keystone, tempest and the libraries that matter most
     (from the run's constraints, the repository's by default)."""
-    wanted = ("glance_store", "oslo.concurrency", "oslo.log", "oslo.db", "waitress",
+    wanted = ("glance_store", "oslo.concurrency", "oslo.log", "os-brick", "oslo.db", "waitress",
               "stestr", "sqlalchemy", "pymysql")
     return ({"keystone": KEYSTONE_VERSION, "tempest": TEMPEST_VERSION}
             | pins_of(constraints or upper_constraints(), wanted))

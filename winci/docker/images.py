@@ -52,7 +52,7 @@ IMAGES = ("base", *SERVICES)                      # build order: base first
 
 # The libraries whose patched wheels (from the patch queue) go into each image's src/.
 IMAGE_LIBRARIES: dict[str, tuple[str, ...]] = {
-    "glance": ("glance_store", "oslo.concurrency", "oslo.log"),
+    "glance": ("glance_store", "oslo.concurrency", "oslo.log", "os-brick"),
     "keystone": ("keystone", "oslo.concurrency", "oslo.log"),
     "tempest": ("oslo.concurrency", "oslo.log"),
     "mysql": (),

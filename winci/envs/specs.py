@@ -57,7 +57,7 @@ def keystone_env(*, extra: tuple[str, ...] = (), local_key: str = "",
                    constraints=constraints or upper_constraints(), local_key=local_key)
 
 
-PATCHED_GLANCE_LIBRARIES = ("glance_store", "oslo.concurrency", "oslo.log")
+PATCHED_GLANCE_LIBRARIES = ("glance_store", "oslo.concurrency", "oslo.log", "os-brick")
 
 
 def patched_env_inputs(wheels: dict[str, Path]) -> tuple[tuple[str, ...], str | None]:

@@ -23,6 +23,7 @@ LIBRARY_DISTS = {
     "oslo.concurrency": "oslo.concurrency",
     "oslo.log": "oslo.log",
     "keystone": "keystone",
+    "os-brick": "os-brick",
 }
 _DIFF_HEADER = re.compile(r"^diff --git a/(\S+) b/(\S+)$", re.M)
 _SUBJECT = re.compile(r"^Subject:\s*(?:\[PATCH[^\]]*\]\s*)?(.+)$", re.M)
