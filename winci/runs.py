@@ -29,6 +29,7 @@ from winci.host.private import private_dir
 from winci.lanes import knownfail
 from winci.lanes.base import (
     DEFAULT_LANES,
+    DEFAULT_WINE_LANES,
     LANES,
     LaneBody,
     LaneContext,
@@ -37,7 +38,7 @@ from winci.lanes.base import (
     run_lane,
     stopped_lane,
 )
-from winci.platforms import LaneId, parse_lane, platform
+from winci.platforms import LaneId, host_platform, parse_lane, platform
 from winci.procs import Runner
 from winci.procs.registry import Registry, reap_stale
 from winci.procs.signals import stop_requests_interrupt
@@ -81,10 +82,20 @@ def new_run_id() -> str:
     return datetime.now(UTC).strftime("%Y%m%d-%H%M%S-") + secrets.token_hex(2)
 
 
+def default_lanes(platform_name: str | None, backend: str) -> list[str]:
+    """The lanes of a run that names none: unit, functional and tempest on the run's
+    platform; on a Linux host with the local backend and no ``--platform``, the unit
+    lane on Windows CPython under Wine too (the main job shows Windows)."""
+    lanes = list(DEFAULT_LANES)
+    if platform_name is None and backend == "local" and host_platform() == "linux":
+        lanes += DEFAULT_WINE_LANES
+    return lanes
+
+
 def validate(opts: RunOptions) -> list[LaneId]:
     """Usage errors before anything is started; the run's lanes, each on its platform."""
     if not opts.lanes:
-        opts.lanes = list(DEFAULT_LANES)
+        opts.lanes = default_lanes(opts.platform, opts.backend)
     if opts.platform is not None:
         platform(opts.platform)
     lanes = [parse_lane(spec, opts.platform) for spec in opts.lanes]

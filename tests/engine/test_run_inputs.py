@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from winci import runs
 from winci.errors import UsageError
 from winci.runfolder import LaneFolder, LaneSummary, Manifest, RunFolder
 
@@ -144,3 +145,22 @@ def test_small_run_into_an_earlier_full_run_folder_counts_only_itself(tmp_path: 
     assert len(mine) == 1, listed.stdout
     lanes, tests = mine[0][-3], mine[0][-2]  # ... verdict lanes tests failed
     assert (lanes, tests) == ("1", "2"), listed.stdout
+
+
+@pytest.mark.parametrize(("platform", "backend", "expected"), [
+    (None, "local", ["unit", "functional", "tempest", "unit@wine"]),
+    ("linux", "local", ["unit", "functional", "tempest"]),
+    ("wine", "local", ["unit", "functional", "tempest"]),
+    (None, "docker", ["unit", "functional", "tempest"]),
+])
+def test_a_run_naming_no_lane_adds_the_wine_unit_lane_on_a_linux_host(
+        platform: str | None, backend: str, expected: list[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(runs, "host_platform", lambda: "linux")
+    assert runs.default_lanes(platform, backend) == expected
+
+
+def test_a_windows_host_runs_the_default_lanes_on_windows(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(runs, "host_platform", lambda: "windows")
+    assert runs.default_lanes(None, "local") == ["unit", "functional", "tempest"]

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from winci.backends import BACKENDS
 from winci.commands import _options as options
-from winci.lanes.base import DEFAULT_LANES, LANES
+from winci.lanes.base import DEFAULT_LANES, DEFAULT_WINE_LANES, LANES
 from winci.platforms import PLATFORMS
 from winci.runs import RunOptions, execute
 
@@ -16,7 +16,9 @@ HELP = "run Glance's test lanes (unit, functional, tempest, preflight) and give 
 DESCRIPTION = f"""\
 Run Glance's test lanes against a private stack on 127.0.0.1 and write the results.
 
-Lanes: {', '.join(LANES)} (default: {' '.join(DEFAULT_LANES)}, in that order).
+Lanes: {', '.join(LANES)} (default: {' '.join(DEFAULT_LANES)}, in that order; on a
+Linux host with no --platform, then {' '.join(DEFAULT_WINE_LANES)}: the unit suite under
+Windows CPython under Wine). A lane runs on another platform as LANE@PLATFORM.
 The stack is a private MariaDB server, Keystone and Glance served by waitress; the
 functional lane uses the database for oslo.db's MySQL tests, tempest uses everything.
 

@@ -401,3 +401,6 @@ LISTED_FILE = "listed.txt"
 
 LANES = ("unit", "functional", "tempest", "preflight")
 DEFAULT_LANES = ("unit", "functional", "tempest")
+# With no lane named, on a Linux host with the local backend and no --platform, the run
+# adds these: Glance's unit suite under Windows CPython under Wine.
+DEFAULT_WINE_LANES = ("unit@wine",)
