@@ -258,7 +258,9 @@ class Run:
         # one backend per platform the lanes run on, each brought up as far as its lanes
         # need (e.g. unit@wine needs only its Windows environment)
         for name, lanes in self._lanes_by_platform().items():
-            label = "" if name == "linux" else f" ({platform(name).label})"
+            # the database and Keystone are native wherever the lanes run: say whose
+            # they are, never that they run on the lanes' platform
+            label = "" if name == "linux" else f" for the {platform(name).label} lanes"
             backend = make_backend(self.opts.backend, self._backend_config(name, lanes),
                                    self._runner_for(name, runner))
             backend.prepare(tree, self.progress)
