@@ -164,3 +164,22 @@ def test_a_windows_host_runs_the_default_lanes_on_windows(
         monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(runs, "host_platform", lambda: "windows")
     assert runs.default_lanes(None, "local") == ["unit", "functional", "tempest"]
+
+
+def test_the_cli_leaves_the_default_lanes_to_the_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    from winci.cli import main
+    from winci.commands import run as run_command
+
+    seen: list[list[str]] = []
+
+    def execute(opts: runs.RunOptions) -> SimpleResult:
+        seen.append(list(opts.lanes))
+        return SimpleResult()
+
+    monkeypatch.setattr(run_command, "execute", execute)
+    assert main(["run"]) == 0 and main(["run", "tempest"]) == 0
+    assert seen == [[], ["tempest"]]
+
+
+class SimpleResult:
+    exit_code = 0

@@ -85,7 +85,7 @@ def run(args: argparse.Namespace) -> int:
     zuul = {k: str(getattr(args, f"zuul_{k}")) for k in ZUUL_ENV
             if getattr(args, f"zuul_{k}", None)}
     opts = RunOptions(
-        lanes=list(args.lanes) or list(DEFAULT_LANES), glance_src=args.glance_src,
+        lanes=list(args.lanes), glance_src=args.glance_src,  # none: the run picks its default
         out=args.out, concurrency=args.concurrency, filter=args.filter, db=args.db,
         keep=args.keep, patches=args.patches, backend=args.backend,
         retry_failures=args.retry_failures, lane_timeout=args.lane_timeout,
