@@ -31,7 +31,13 @@ from pathlib import Path
 from winci import __version__
 from winci.docker import labels as lbl
 from winci.envs.constraints import flatten, upper_constraints
-from winci.envs.specs import KEYSTONE_VERSION, TEMPEST_VERSION, glance_env, keystone_env
+from winci.envs.specs import (
+    KEYSTONE_VERSION,
+    PATCHED_GLANCE_LIBRARIES,
+    TEMPEST_VERSION,
+    glance_env,
+    keystone_env,
+)
 from winci.envs.specs import tempest_env as _tempest_env
 from winci.errors import UsageError
 from winci.host.paths import cache_dir, repo_file
@@ -52,7 +58,7 @@ IMAGES = ("base", *SERVICES)                      # build order: base first
 
 # The libraries whose patched wheels (from the patch queue) go into each image's src/.
 IMAGE_LIBRARIES: dict[str, tuple[str, ...]] = {
-    "glance": ("glance_store", "oslo.concurrency", "oslo.log", "os-brick"),
+    "glance": PATCHED_GLANCE_LIBRARIES,  # as the Glance venvs: one list
     "keystone": ("keystone", "oslo.concurrency", "oslo.log"),
     "tempest": ("oslo.concurrency", "oslo.log"),
     "mysql": (),

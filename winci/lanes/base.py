@@ -353,9 +353,10 @@ def stestr_pass(ctx: LaneContext, *, stestr: str | os.PathLike[str], cwd: Path, 
             _nothing_ran(ctx, done, label, test_filter if not stored else None)
             failures = discovery.import_errors(_log_text(done.log))
             if failures:
-                ctx.progress.say(f"  {label}: {discovery.describe(failures)}")
+                error = discovery.describe(failures)
+                ctx.progress.say(f"  {label}: {error}")
                 return Pass(stream, done.returncode, discovery.write_stream(failures, stream),
-                            done.log, error=discovery.describe(failures))
+                            done.log, error=error)
             _not_started(done, label)
         return Pass(stream, done.returncode, [], done.log)
     return Pass(stream, done.returncode, parse_stream(stream), done.log)

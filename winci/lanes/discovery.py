@@ -92,8 +92,7 @@ def import_errors(log_text: str) -> list[ImportFailure]:
         if lines[i].strip() == _TRACEBACK and not found:
             # a traceback outside any module: the discovery itself died
             text, i = _traceback_at(lines, i)
-            if "" not in found:
-                found[""] = ImportFailure("", text)
+            found[""] = ImportFailure("", text)
             continue
         i += 1
     return list(found.values())
