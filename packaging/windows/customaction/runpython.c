@@ -21,13 +21,22 @@
 #include <string.h>
 #include <wchar.h>
 
+/* One line into the install log. Square and curly brackets become parentheses: the
+ * log's formatter reads them as property references (measured under Wine 8, where
+ * "['a']" was logged as nothing). */
 static void log_line(MSIHANDLE session, const wchar_t *text)
 {
-    MSIHANDLE record = MsiCreateRecord(1);
+    wchar_t line[8200] = L"glance: ";
+    size_t at = wcslen(line);
+    for (const wchar_t *p = text; *p && at < 8199; p++, at++) {
+        wchar_t c = *p;
+        line[at] = (c == L'[' || c == L'{') ? L'(' : (c == L']' || c == L'}') ? L')' : c;
+    }
+    line[at] = 0;
+    MSIHANDLE record = MsiCreateRecord(0);
     if (!record)
         return;
-    MsiRecordSetStringW(record, 0, L"glance: [1]");
-    MsiRecordSetStringW(record, 1, text);
+    MsiRecordSetStringW(record, 0, line);
     MsiProcessMessage(session, INSTALLMESSAGE_INFO, record);
     MsiCloseHandle(record);
 }
