@@ -19,9 +19,11 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
+from winci.backends.wine import metadata_env
+from winci.envs import ensure_env
 from winci.errors import InfraError
 from winci.host.filelock import FileLock
-from winci.host.paths import cache_dir
+from winci.host.paths import cache_dir, venv_python
 from winci.msi import inputs, stage, summary, wxs
 from winci.msi.tools import MsiTools, ensure_msi_tools
 from winci.platforms.wine.env import env_dir
@@ -29,6 +31,7 @@ from winci.platforms.wine.provision import WinePlatform
 from winci.procs import Runner
 from winci.ui import Progress
 from winci.worktree.prepared import PreparedTree
+from winci.worktree.tree import ensure_tree_metadata
 
 WXS = inputs.PACKAGING / "glance.wxs"
 CUSTOM_ACTION = inputs.PACKAGING / "customaction" / "runpython.c"
@@ -58,9 +61,9 @@ def product_code(version: str) -> str:
     return str(uuid.uuid5(NAMESPACE, f"product:{version}"))
 
 
-def _key(env: Path, wine: WinePlatform, shim: Path) -> str:
+def _key(env: Path, wine: WinePlatform, shim: Path, glance: str) -> str:
     digest = hashlib.sha256(
-        f"{BUILD_FORMAT}|{env.name}|{wine.interpreter.key}|{CA_FLAGS}|".encode())
+        f"{BUILD_FORMAT}|{env.name}|{wine.interpreter.key}|{CA_FLAGS}|{glance}|".encode())
     for path in (WXS, CUSTOM_ACTION, stage.TEMPLATE, shim):
         digest.update(path.read_bytes())
     digest.update(inputs.source_digest(inputs.SERVICE_SOURCE,
@@ -98,12 +101,13 @@ def build_msi(runner: Runner, progress: Progress, tree: PreparedTree, wine: Wine
     tools = ensure_msi_tools(runner)
     version = tree.source.version
     with progress.phase("msi: wheels and the Windows environment"):
-        glance = inputs.glance_wheel(runner, tree)
         service = inputs.service_wheel(runner)
-        spec = inputs.env_spec(tree, glance, service)
+        spec = inputs.env_spec(tree, service)
         env = wine.ensure_env(spec)
+        pbr = ensure_env(metadata_env(tree.constraints), runner)
+        ensure_tree_metadata(runner, venv_python(pbr), tree.path, version)
     shim = next(p for p in wine.shims.dlls if p.name == "bcryptprimitives.dll")
-    key = _key(env_dir(spec, wine.interpreter), wine, shim)
+    key = _key(env_dir(spec, wine.interpreter), wine, shim, inputs.glance_digest(tree.path))
     folder = dest or cache_dir() / "msi" / f"glance-{version}-{key}"
     msi = folder / f"glance-{version}-x64.msi"
     if not force and (folder / _STAMP).is_file() and msi.is_file():

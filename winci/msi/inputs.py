@@ -1,8 +1,8 @@
-"""What goes into the MSI: Glance's wheel (the prepared, patched work tree), the
-service package's wheel, and the Windows environment pip makes of them inside Windows
-CPython under Wine, with the patch queue's library wheels, pywin32 and the DB driver,
-pinned by the tree's constraints. The wheels are pure Python and built on this host,
-cached by the digest of their sources."""
+"""What goes into the MSI: the service package's wheel (pure Python, built on this host,
+cached by the digest of its sources) and the Windows environment pip makes inside
+Windows CPython under Wine of Glance's requirements, the patch queue's library wheels,
+pywin32, the DB driver and that wheel, pinned by the tree's constraints. Glance itself
+comes from the prepared (patched) work tree, copied by the stage."""
 
 from __future__ import annotations
 
@@ -64,13 +64,19 @@ def _wheel(runner: Runner, name: str, src: Path, key: str, env: dict[str, str]) 
         return wheels[0]
 
 
-def glance_wheel(runner: Runner, tree: PreparedTree) -> Path:
-    """Glance itself from the prepared work tree (the queue applied), at its version."""
-    version = tree.source.version
-    key = source_digest(tree.path, ("glance", "setup.cfg", "setup.py", "requirements.txt"))
-    return _wheel(runner, "glance", tree.path, f"{version}-{key}",
-                  {"PBR_VERSION": version, "SKIP_GENERATE_AUTHORS": "1",
-                   "SKIP_WRITE_GIT_CHANGELOG": "1"})
+def glance_requirements(tree: Path) -> list[str]:
+    """Glance's own requirements (``requirements.txt``), without its test requirements."""
+    lines = []
+    for raw in (tree / "requirements.txt").read_text(encoding="utf-8").splitlines():
+        line = raw.split(" #", 1)[0].strip()
+        if line and not line.startswith("#"):
+            lines.append(line)
+    return lines
+
+
+def glance_digest(tree: Path) -> str:
+    """What the stage copies of the work tree: the glance package and its metadata."""
+    return source_digest(tree, ("glance", "glance.egg-info"), exclude=("glance/tests",))
 
 
 def service_wheel(runner: Runner) -> Path:
@@ -78,9 +84,12 @@ def service_wheel(runner: Runner) -> Path:
     return _wheel(runner, "glance-windows-service", SERVICE_SOURCE, key, {})
 
 
-def env_spec(tree: PreparedTree, glance: Path, service: Path) -> EnvSpec:
-    """The Windows environment of the MSI (built by pip inside Wine)."""
+def env_spec(tree: PreparedTree, service: Path) -> EnvSpec:
+    """The Windows environment of the MSI (built by pip inside Wine): Glance's
+    requirements, never Glance itself; the stage copies Glance from the work tree with
+    its metadata (``glance.egg-info``), as every winci backend runs it."""
     libraries, _ = patched_env_inputs(dict(tree.wheels))
     return EnvSpec(name="msi-glance",
-                   requirements=(str(glance), *libraries, *RUNTIME_REQUIREMENTS, str(service)),
+                   requirements=(*glance_requirements(tree.path), *libraries,
+                                 *RUNTIME_REQUIREMENTS, str(service)),
                    constraints=tree.constraints, local_key=ENV_FORMAT)

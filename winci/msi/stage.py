@@ -2,7 +2,8 @@
 
     python\\     python.org's embeddable CPython as shipped (``python3X._pth`` rewritten
                 to enable ``site``), plus the Windows environment's site-packages
-                (Glance, its libraries, pywin32, the service package) and
+                (Glance's libraries, pywin32, the service package), Glance itself
+                from the work tree with its metadata (``glance.egg-info``), and
                 ``wine\\bcryptprimitives.dll`` (loaded only under Wine)
     share\\      glance-api-paste.ini and metadefs\\ from the work tree, and
                 templates\\glance-api.conf.j2, the template every winci backend renders
@@ -80,7 +81,11 @@ def stage(runner: Runner, *, release: str, minor: str, env: Path, tree: Path,
     python = dest / "python"
     python.mkdir(parents=True)
     _embeddable(runner, release, minor, python)
-    _site_packages(env, python / "Lib" / "site-packages")
+    site = python / "Lib" / "site-packages"
+    _site_packages(env, site)
+    shutil.copytree(tree / "glance", site / "glance",
+                    ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "tests"))
+    shutil.copytree(tree / "glance.egg-info", site / "glance.egg-info")
     (python / "wine").mkdir()
     shutil.copyfile(shim, python / "wine" / shim.name)
     share = dest / "share"
