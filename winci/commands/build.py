@@ -11,8 +11,12 @@ from winci.docker.images import IMAGES, WINDOWS_BASES, BuildOptions, plan_table
 from winci.errors import EXIT_OK
 from winci.host.paths import cache_dir
 
-HELP = "build the container images (base, mysql, keystone, glance, tempest)"
+HELP = "build the container images (base, mysql, keystone, glance, tempest) or the MSI"
 DESCRIPTION = """\
+`winci build` (or `winci build images`): the container images; `winci build msi`: the
+Glance MSI for Windows (docs/install-windows.md), built on Linux with Debian's wixl and
+Windows CPython under Wine; --out DIR copies it there, --check-reproducible builds it a
+second time and compares the bytes.
 Build the winci images through the docker SDK (DOCKER_HOST selects the engine).
 Tags come from the Glance version, the patch queue hash and winci's version, e.g.
 winci/glance:33.0.0-1a2b3c4d-0.1.0 (Windows images end in -ltsc2022 or -ltsc2025).
@@ -21,6 +25,12 @@ winci/glance:33.0.0-1a2b3c4d-0.1.0 (Windows images end in -ltsc2022 or -ltsc2025
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("target", nargs="?", choices=("images", "msi"), default="images",
+                        help="what to build (default: images)")
+    parser.add_argument("--out", type=Path, metavar="DIR",
+                        help="msi: copy the MSI into DIR")
+    parser.add_argument("--check-reproducible", action="store_true",
+                        help="msi: build it again from the same inputs and compare the bytes")
     default_platform = "windows" if sys.platform == "win32" else "linux"
     parser.add_argument("--platform", choices=("linux", "windows"), default=default_platform,
                         help=f"image platform (default: {default_platform})")
@@ -70,6 +80,10 @@ def options_from(args: argparse.Namespace) -> BuildOptions:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.target == "msi":
+        from winci.msi.command import build_msi_command
+
+        return build_msi_command(args)
     from winci.docker.build import results_table
     from winci.docker.engine import connect
     from winci.docker.prepare import build_from_source, dry_run_plan
