@@ -49,6 +49,7 @@ PLAYBOOKS = (
     "containers.yml",
     "ci-node.yml",
     "cleanup.yml",
+    "glance-native.yml",
 )
 INVENTORY = "inventories/example"
 VAULT_PASSWORD_FILE = "inventories/example/vault-password.example"
@@ -212,7 +213,8 @@ def ansible_role_validation(root: Path) -> Findings:
     after, so this reports the first failure per host; the Python validation above reports
     them all.
     """
-    books = [b for b in ("site.yml", "cleanup.yml") if (root / b).is_file()]
+    books = [b for b in ("site.yml", "cleanup.yml", "glance-native.yml")
+             if (root / b).is_file()]
     cmd = ["ansible-playbook", "-i", INVENTORY, *books, "--check", "--tags", NO_SUCH_TAG]
     env = {"ANSIBLE_CALLBACK_RESULT_FORMAT": "json", "ANSIBLE_GATHERING": "explicit"}
     proc = _tool(root, *cmd, extra_env=env)
