@@ -91,6 +91,29 @@ def test_socket_options_wine_refuses_are_not_offered(wine: WinePlatform, tmp_pat
     assert out[-1] == "keepalive [False, False, False]"
 
 
+@pytest.mark.skipif(shutil.which("qemu-img") is None, reason="qemu-img is not installed")
+def test_qemu_img_is_the_hosts_through_the_relay(wine: WinePlatform, tmp_path: Path) -> None:
+    """A Windows process runs ``qemu-img`` by name (Glance's processutils call): the
+    relay maps the Windows paths, hands back stdout, stderr and the exit code."""
+    assert "qemu-img" in wine.host_tools.programs
+    assert wine.manifest()["host_programs_relayed"] == list(wine.host_tools.programs)
+    with Runner(tmp_path / "logs") as runner:
+        runner.run(["qemu-img", "create", "-f", "qcow2", tmp_path / "a b.qcow2", "1M"],
+                   name="qemu-img-create", timeout=60)
+    src = to_windows_path(tmp_path / "a b.qcow2")
+    out = run_python(wine, tmp_path, (
+        "import json, shutil, subprocess, sys\n"
+        "print('found', shutil.which('qemu-img').lower().endswith('qemu-img.exe'))\n"
+        f"info = subprocess.run(['qemu-img', 'info', '--output=json', {src!r}],"
+        " capture_output=True, check=True)\n"
+        "print('format', json.loads(info.stdout)['format'])\n"
+        f"subprocess.run(['qemu-img', 'convert', '-O', 'raw', {src!r}, 'out.raw'], check=True)\n"
+        "bad = subprocess.run(['qemu-img', 'info', 'missing.img'], capture_output=True)\n"
+        "print('missing', bad.returncode, b'missing.img' in bad.stderr)\n"))
+    assert out[-3:] == ["found True", "format qcow2", "missing 1 True"]
+    assert (tmp_path / "out.raw").stat().st_size == 1024 * 1024
+
+
 def test_binary_stdout_arrives_byte_for_byte(wine: WinePlatform, tmp_path: Path) -> None:
     executor = wine.executor(wine.interpreter.home)
     stream = tmp_path / "out" / "stream.bin"

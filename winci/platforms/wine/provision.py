@@ -1,9 +1,10 @@
 """Set up Windows CPython under Wine for one run, in order, and end it with the run.
 
 :func:`start_wine` installs Wine when root and missing, makes (once) the prefix
-template, builds (once) the shims and the interpreter, and starts this run's Wine
-session; :meth:`WinePlatform.ensure_env` builds or reuses an environment,
-:meth:`WinePlatform.executor` runs its programs for the lanes,
+template, builds (once) the shims, the host-tool relays (``qemu-img.exe``) and the
+interpreter, and starts this run's Wine session; :meth:`WinePlatform.ensure_env`
+builds or reuses an environment, :meth:`WinePlatform.executor` runs its programs for
+the lanes,
 :meth:`WinePlatform.python` its Python for the services, and
 :meth:`WinePlatform.close` ends every Wine process of the run (call it before the
 runner is closed; :func:`open_wine` is the same as a ``with`` block).
@@ -20,6 +21,7 @@ from pathlib import Path
 from winci.envs.builder import EnvSpec
 from winci.platforms.wine import env as wine_env
 from winci.platforms.wine.executor import WineExecutor, WinePython
+from winci.platforms.wine.hosttools import HostTools, ensure_host_tools
 from winci.platforms.wine.info import manifest_entry, wine_version
 from winci.platforms.wine.install import WineTools, ensure_tools
 from winci.platforms.wine.interpreter import Interpreter, embed_release, ensure_interpreter
@@ -43,6 +45,7 @@ class WinePlatform:
     session: WineSession
     interpreter: Interpreter
     runner: Runner
+    host_tools: HostTools
     timings: dict[str, float] = field(default_factory=dict)
 
     def executor(self, env: Path | None,
@@ -63,8 +66,11 @@ class WinePlatform:
         return path
 
     def manifest(self) -> dict[str, object]:
-        return manifest_entry(self.interpreter.facts, self.wine_version,
-                              self.interpreter.home, self.interpreter.embed_release)
+        entry = manifest_entry(self.interpreter.facts, self.wine_version,
+                               self.interpreter.home, self.interpreter.embed_release)
+        # qemu-img.exe & co. run this host's Linux programs (hosttools): say so.
+        entry["host_programs_relayed"] = list(self.host_tools.programs)
+        return entry
 
     def close(self) -> None:
         self.session.close()
@@ -80,7 +86,9 @@ def start_wine(runner: Runner, private_dir: Path, *, python: str | None = None,
     version = wine_version(tools, runner)
     template = ensure_template(tools, runner, version, timings)
     shims = ensure_shims(tools, runner)
-    session = WineSession(tools, runner, private_dir / "wine-prefix", template=template)
+    host_tools = ensure_host_tools(tools, runner)
+    session = WineSession(tools, runner, private_dir / "wine-prefix", template=template,
+                          path_first=(host_tools.folder,))
     session.__enter__()
     try:
         timings["wine session"] = session.timings.get("start", 0.0)
@@ -90,7 +98,8 @@ def start_wine(runner: Runner, private_dir: Path, *, python: str | None = None,
     except BaseException:
         session.close()
         raise
-    return WinePlatform(tools, version, shims, session, interpreter, runner, timings)
+    return WinePlatform(tools, version, shims, session, interpreter, runner, host_tools,
+                        timings)
 
 
 @contextlib.contextmanager

@@ -39,7 +39,7 @@ from pathlib import Path
 
 from winci.errors import InfraError
 from winci.platforms.wine.install import WineTools
-from winci.platforms.wine.prefix import copy_template, wine_env
+from winci.platforms.wine.prefix import copy_template, to_windows_path, wine_env
 from winci.platforms.wine.streams import fifo_to_file, relayed
 from winci.procs import Completed, Runner, Service
 from winci.procs.tree import end_processes, processes_with_env
@@ -53,17 +53,20 @@ class WineSession:
     """``with WineSession(tools, runner, prefix, template=...) as wine:`` ...
 
     ``prefix`` is this session's own folder: made from ``template`` when given (and then
-    removed at the end), else used as it is (the template build). Close the session
+    removed at the end), else used as it is (the template build). ``path_first``: host
+    folders its Windows programs find programs in before any other (``WINEPATH``). Close the session
     before its runner: the runner alone ends the server but not Wine's orphans.
     """
 
     def __init__(self, tools: WineTools, runner: Runner, prefix: Path, *,
-                 template: Path | None = None) -> None:
+                 template: Path | None = None, path_first: Sequence[Path] = ()) -> None:
         self.tools = tools
         self.runner = runner
         self.prefix = prefix
         self.template = template
         self.env: dict[str, str] = wine_env(tools, prefix)
+        if path_first:  # Wine puts these first on the Windows PATH of its programs
+            self.env["WINEPATH"] = ";".join(to_windows_path(p) for p in path_first)
         self.server: Service | None = None
         self._boot: Service | None = None
         self.timings: dict[str, float] = {}
