@@ -60,7 +60,7 @@ def service_class(name: str) -> type:
     import win32service
     import win32serviceutil
 
-    class GlanceService(win32serviceutil.ServiceFramework):  # type: ignore[misc]
+    class GlanceService(win32serviceutil.ServiceFramework):
         _svc_name_ = name
         _svc_display_name_ = f"OpenStack Glance ({name})"
 
@@ -109,7 +109,8 @@ def run_service(name: str) -> None:
     cls = service_class(name)
     servicemanager.Initialize()
     servicemanager.PrepareToHostSingle(cls)
-    servicemanager.StartServiceCtrlDispatcher()
+    # types-pywin32 leaves this one unannotated
+    servicemanager.StartServiceCtrlDispatcher()  # type: ignore[no-untyped-call]
 
 
 def run_console(name: str, layout: Layout | None = None) -> None:
