@@ -251,6 +251,7 @@ EXAMPLES = {
     "subprocess": ("import subprocess, sys\n"
                    "attempt('x', lambda: subprocess.run([sys.executable, '-c', 'pass'],"
                    " preexec_fn=lambda: None))"),
+    "programs": "import subprocess\nattempt('x', lambda: subprocess.run(['true']))",
     "connect-any": ("import socket\ns = socket.socket(); s.bind(('127.0.0.1', 0)); s.listen()\n"
                     "attempt('x', lambda: socket.create_connection(('0.0.0.0',"
                     " s.getsockname()[1])).close())"),

@@ -137,7 +137,7 @@ def test_not_emulated_names_the_limits() -> None:
     text = " ".join(NOT_EMULATED)
     for word in ("os.name", "separator", "drive letters", "filesystem", "process model"):
         assert word in text
-    assert len(BEHAVIOURS) == 7
+    assert len(BEHAVIOURS) == 8
 
 
 def test_stestr_runs_under_the_simulation(tmp_path: Path) -> None:

@@ -71,7 +71,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--simulate-disable", metavar="BEHAVIOUR[,BEHAVIOUR]", default="",
                         help="preflight lane: switch off simulated Windows behaviours "
                              "(os-functions, signals, modules, rename, open-files, "
-                             "subprocess, connect-any)")
+                             "subprocess, programs, connect-any)")
     parser.add_argument("--no-history", dest="history", action="store_false",
                         help="do not store the run in the history database")
     options.history_url(parser)

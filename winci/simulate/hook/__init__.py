@@ -19,6 +19,8 @@ Behaviours (``WINCI_SIMULATE_DISABLE=rename,open-files`` switches any of them of
                   fails with PermissionError (Windows' sharing violation, WinError 32);
 ``subprocess``    ``Popen`` rejects ``preexec_fn``, ``pass_fds`` and
                   ``start_new_session`` with ValueError;
+``programs``      POSIX-only programs (grep, which, sh, pgrep...) started by name
+                  are not found (FileNotFoundError, WinError 2);
 ``connect-any``   connecting to 0.0.0.0 (or ``''``, ``::``) fails with OSError
                   EADDRNOTAVAIL (Windows: WSAEADDRNOTAVAIL, 10049).
 
@@ -33,5 +35,6 @@ Modules, one job each:
 - :mod:`.missing_names` (os-functions, signals), :mod:`.missing_modules` (modules),
   :mod:`.open_files` (open-files: the table of open files), :mod:`.file_ops` (rename, and
   the open-files check on rename/replace/remove), :mod:`.popen_args` (subprocess),
+  :mod:`.missing_programs` (programs),
   :mod:`.connect_any` (connect-any): the emulated behaviours.
 """

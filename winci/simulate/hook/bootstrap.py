@@ -20,6 +20,7 @@ from .connect_any import wrap_connect
 from .file_ops import wrap_file_ops
 from .missing_modules import block_modules
 from .missing_names import remove_names
+from .missing_programs import hide_programs
 from .open_files import OpenFiles
 from .popen_args import wrap_popen
 from .recorder import TripRecorder
@@ -67,6 +68,8 @@ class Simulation:
             self.open_files.install()
         if on & {"rename", "open-files"}:
             wrap_file_ops("rename" in on, self.open_files, scope, recorder)
+        if "programs" in on:  # before subprocess: Windows checks the arguments first
+            hide_programs(scope, recorder)
         if "subprocess" in on:
             wrap_popen(scope, recorder)
         if "connect-any" in on:

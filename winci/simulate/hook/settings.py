@@ -8,7 +8,8 @@ process (:mod:`.bootstrap` reads them). Standard library only.
 from __future__ import annotations
 
 BEHAVIOURS = (
-    "os-functions", "signals", "modules", "rename", "open-files", "subprocess", "connect-any",
+    "os-functions", "signals", "modules", "rename", "open-files", "subprocess", "programs",
+    "connect-any",
 )
 ENABLE_VAR = "WINCI_SIMULATE"
 DISABLE_VAR = "WINCI_SIMULATE_DISABLE"
