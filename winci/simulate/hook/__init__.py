@@ -13,7 +13,8 @@ Behaviours (``WINCI_SIMULATE_DISABLE=rename,open-files`` switches any of them of
 
 ``os-functions``  POSIX-only ``os`` functions and constants raise AttributeError;
 ``signals``       signals and signal functions Windows lacks raise AttributeError;
-``modules``       POSIX-only modules (fcntl, pwd, grp, resource...) fail to import;
+``modules``       POSIX-only modules (fcntl, pwd, grp, resource...) fail to import,
+                  for the code in scope and for the libraries it imports unguarded;
 ``rename``        ``os.rename`` fails with FileExistsError when the target exists;
 ``open-files``    removing, renaming or replacing a file this process holds open
                   fails with PermissionError (Windows' sharing violation, WinError 32);
@@ -32,7 +33,8 @@ Modules, one job each:
 - :mod:`.bootstrap`: reads the environment and installs the enabled behaviours;
 - :mod:`.scope`: which code is held to Windows rules, and the stack walks that find it;
 - :mod:`.recorder`: appends each trip to the record folder;
-- :mod:`.missing_names` (os-functions, signals), :mod:`.missing_modules` (modules),
+- :mod:`.missing_names` (os-functions, signals), :mod:`.missing_modules` (modules, with
+  :mod:`.import_chain`: which library imports Windows would run),
   :mod:`.open_files` (open-files: the table of open files), :mod:`.file_ops` (rename, and
   the open-files check on rename/replace/remove), :mod:`.popen_args` (subprocess),
   :mod:`.missing_programs` (programs),
