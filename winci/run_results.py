@@ -109,6 +109,17 @@ def record_history(run: Run) -> None:
                          f"{exc.__class__.__name__}: {exc}")
 
 
+def suite_rows(outcome: LaneOutcome) -> list[list[object]]:
+    """A row per suite under a lane that runs several (the tempest lane: tempest's image
+    API tests and glance-tempest-plugin's), from its summary's ``suites``."""
+    suites = outcome.summary.extra.get("suites") if outcome.summary is not None else None
+    if not isinstance(suites, dict) or len(suites) < 2:
+        return []
+    return [[f"  {name}", "", "", c.get("passed", 0), c.get("failed", 0),
+             c.get("known_failures", 0), c.get("flaky", 0), c.get("skipped", 0), ""]
+            for name, c in suites.items() if isinstance(c, dict)]
+
+
 def print_summary(run: Run, result: RunResult, kept: bool) -> None:
     """The table of lanes, the verdict and where the reports are."""
     rows: list[list[object]] = []
@@ -121,6 +132,7 @@ def print_summary(run: Run, result: RunResult, kept: bool) -> None:
         v = outcome.to_verdict()
         rows.append([lane.lane, label, v.verdict, v.passed, v.failed, v.known_failures,
                      v.flaky, v.skipped, f"{outcome.duration_s:.0f}s"])
+        rows += suite_rows(outcome)
     out = sys.stdout
     print("", file=out)
     print(table(["lane", "platform", "verdict", "passed", "failed", "known", "flaky",

@@ -20,6 +20,7 @@ from winci.procs import Runner
 from winci.procs.runner import Completed
 from winci.results import TestCase, parse_stream, write_lane_reports
 from winci.results.stream import FAILING
+from winci.results.summary import Suite
 from winci.runfolder import LaneFolder, LaneSummary, LaneVerdict, Verdict
 from winci.ui import Progress
 
@@ -70,6 +71,11 @@ class LaneContext:
     def suite(self) -> str:
         """The lane without its platform: ``unit`` for ``unit@wine``."""
         return self.name.partition("@")[0]
+
+    @property
+    def suites(self) -> tuple[Suite, ...]:
+        """The suites the lane runs, counted apart in its reports (:data:`LANE_SUITES`)."""
+        return LANE_SUITES.get(self.suite, ())
 
     @property
     def platform_label(self) -> str | None:
@@ -179,7 +185,7 @@ def finish(ctx: LaneContext, first: Pass, retry: Callable[[list[str]], Pass] | N
     summary = write_lane_reports(first.cases, ctx.out_dir, lane=ctx.name,
                                  known_failures=known, flaky=flaky,
                                  title=f"winci {ctx.name} lane",
-                                 platform=ctx.platform_info or None)
+                                 platform=ctx.platform_info or None, suites=ctx.suites)
     duration = time.monotonic() - started
     if not first.cases:
         # never a 0-test success: the runner ran nothing, or wrote nothing it ran
@@ -231,7 +237,8 @@ def interrupted(ctx: LaneContext, exc: KeyboardInterrupt, first: Pass | None,
         summary = write_lane_reports(ran.cases, ctx.out_dir, lane=ctx.name,
                                      known_failures=known,
                                      title=f"winci {ctx.name} lane (interrupted)",
-                                     platform=ctx.platform_info or None)
+                                     platform=ctx.platform_info or None,
+                                     suites=ctx.suites)
         count = summary.total
         _note_verdict(ctx, summary, Verdict.INTERRUPTED,
                       f"{reason}: the results of the {count} test(s) that had finished")
@@ -401,6 +408,13 @@ def _not_started(done: Completed, label: str) -> None:
 LISTED_FILE = "listed.txt"
 
 LANES = ("unit", "functional", "tempest", "preflight")
+# The suites of a lane that runs several, counted apart (summary.json's ``suites``, the
+# closing table): the tempest lane runs tempest's image API tests and
+# glance-tempest-plugin's (docs/tempest.md).
+LANE_SUITES: dict[str, tuple[Suite, ...]] = {
+    "tempest": (Suite("tempest.api.image", "tempest.api.image."),
+                Suite("glance_tempest_plugin", "glance_tempest_plugin.")),
+}
 DEFAULT_LANES = ("unit", "functional", "tempest")
 # With no lane named, on a Linux host with the local backend and no --platform, the run
 # adds these: Glance's unit suite under Windows CPython under Wine.

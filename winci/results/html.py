@@ -8,6 +8,7 @@ from the stream is escaped.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from html import escape
 
@@ -46,7 +47,19 @@ def _attachments(case: TestCase, first: str) -> str:
     return "".join(parts)
 
 
-def render(res: LaneResults, *, title: str | None = None) -> str:
+def _suites(suites: Mapping[str, Mapping[str, int]]) -> list[str]:
+    """The counts of each suite of the lane, one line each."""
+    return [f"<p class=cards><span><code>{escape(name)}</code>: {c['total']} tests</span>"
+            f"<span class=pass>{c['passed']} passed</span>"
+            f"<span class=fail>{c['failed']} failed</span>"
+            f"<span class=flaky>{c['flaky']} flaky</span>"
+            f"<span>{c['known_failures']} known failures</span>"
+            f"<span class=skip>{c['skipped']} skipped</span></p>"
+            for name, c in suites.items()]
+
+
+def render(res: LaneResults, *, title: str | None = None,
+           suites: Mapping[str, Mapping[str, int]] | None = None) -> str:
     s = res.summary()
     title = title or f"winci {res.lane} lane"
     out: list[str] = [
@@ -59,6 +72,7 @@ def render(res: LaneResults, *, title: str | None = None) -> str:
         f"<span>{s.known_failures} known failures</span>",
         f"<span class=skip>{s.skipped} skipped</span>",
         f"<span>{_fmt_s(s.duration_s)} s</span></p>",
+        *_suites(suites or {}),
         f"<p>Generated {escape(datetime.now(UTC).strftime('%Y-%m-%d %H:%M:%S UTC'))}.</p>",
     ]
     out.append(f"<h2 id=failures class=fail>Failures ({len(res.failures)})</h2>")

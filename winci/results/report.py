@@ -2,37 +2,45 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from winci.errors import UsageError
 from winci.results import html, junit
 from winci.results.stream import TestCase, parse_stream
-from winci.results.summary import LaneResults
+from winci.results.summary import LaneResults, Suite
 from winci.runfolder import HTML, JUNIT, SUBUNIT, LaneFolder, LaneSummary, RunFolder
 
 
 def write_lane_reports(cases: list[TestCase], out_dir: Path, *, lane: str,
                        known_failures: Mapping[str, str] | None = None,
                        flaky: Collection[str] = (), title: str | None = None,
-                       platform: Mapping[str, Any] | None = None) -> LaneSummary:
+                       platform: Mapping[str, Any] | None = None,
+                       suites: Sequence[Suite] = ()) -> LaneSummary:
     """Write ``summary.json``, ``testr_results.html`` and ``junit.xml`` into ``out_dir``.
 
     ``known_failures`` maps test ids (with or without ``[...]`` attributes) to the
     reason they are expected to fail; ``flaky`` lists the ids that failed and then
     passed their isolated retry. ``platform`` (where the tests ran: its label, the
     interpreter's ``sys.version``, Wine's version) goes into the summary and the
-    report's heading. Returns the summary.
+    report's heading. A lane that runs several ``suites`` gets their counts apart
+    (``summary.json``'s ``suites``, the report's heading). Returns the summary.
     """
     res = LaneResults.classify(cases, lane=lane, known_failures=known_failures, flaky=flaky)
     out_dir.mkdir(parents=True, exist_ok=True)
     summary = res.summary()
+    by_suite = res.suite_counts(suites) if suites else {}
+    if by_suite:  # with each suite's prefix, so that `winci report` counts them again
+        prefixes = {suite.name: suite.prefix for suite in suites}
+        summary.extra["suites"] = {name: {"prefix": prefixes.get(name, ""), **counts}
+                                   for name, counts in by_suite.items()}
     if platform:
         summary.extra["platform"] = dict(platform)
         title = f"{title or f'winci {lane} lane'} on {platform_line(platform)}"
     LaneFolder(out_dir).write_summary(summary)
-    (out_dir / HTML).write_text(html.render(res, title=title), encoding="utf-8")
+    (out_dir / HTML).write_text(html.render(res, title=title, suites=by_suite),
+                                encoding="utf-8")
     junit.write(res, out_dir / JUNIT)
     return summary
 
@@ -47,6 +55,15 @@ def platform_line(platform: Mapping[str, Any]) -> str:
 def classification(summary: LaneSummary | None) -> tuple[dict[str, str], list[str]]:
     """The known failures and flaky ids recorded in an existing ``summary.json``."""
     return summary.classification() if summary is not None else ({}, [])
+
+
+def recorded_suites(summary: LaneSummary | None) -> list[Suite]:
+    """The suites an existing ``summary.json`` counted apart (``suites``, with prefixes)."""
+    raw = summary.extra.get("suites") if summary is not None else None
+    if not isinstance(raw, Mapping):
+        return []
+    return [Suite(str(name), str(info["prefix"])) for name, info in raw.items()
+            if isinstance(info, Mapping) and info.get("prefix")]
 
 
 def report(source: Path, out: Path | None = None, *,
@@ -75,8 +92,10 @@ def report(source: Path, out: Path | None = None, *,
         items = [(name, source, dest, source.parent if in_lane_dir else dest)]
     result = []
     for name, stream, dest, previous in items:
-        known, flaky = classification(LaneFolder(previous).read_summary())
+        earlier = LaneFolder(previous).read_summary()
+        known, flaky = classification(earlier)
         summary = write_lane_reports(parse_stream(stream, strict=True), dest, lane=name,
-                                     known_failures=known, flaky=flaky)
+                                     known_failures=known, flaky=flaky,
+                                     suites=recorded_suites(earlier))
         result.append((name, dest, summary))
     return result

@@ -7,6 +7,7 @@ its id is on the lane's known-failure list or it passed its isolated retry
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -14,6 +15,28 @@ from winci.results.stream import FAILING, TestCase
 from winci.runfolder import FailedTest, KnownFailure, LaneSummary, SkippedTest, SlowTest
 
 SLOWEST = 20
+
+
+@dataclass(frozen=True)
+class Suite:
+    """A test suite a lane runs beside others, counted apart (the tempest lane's
+    ``tempest.api.image`` and ``glance_tempest_plugin``): the ids under ``prefix``."""
+
+    name: str
+    prefix: str
+
+
+# what unittest names a class or module fixture that failed or skipped
+_FIXTURE = re.compile(r"^\w+ \((?P<inner>[^)]+)\)$")
+OTHER_SUITE = "other"
+
+
+def suite_of(test_id: str, suites: Sequence[Suite]) -> str:
+    """The name of the suite ``test_id`` belongs to (a fixture's id, ``setUpClass
+    (tempest.api.image...)``, by the class it names); :data:`OTHER_SUITE` for none."""
+    m = _FIXTURE.match(test_id)
+    inner = m.group("inner") if m else test_id
+    return next((s.name for s in suites if inner.startswith(s.prefix)), OTHER_SUITE)
 
 
 def _lookup(case: TestCase, table: Mapping[str, str]) -> str | None:
@@ -67,6 +90,24 @@ class LaneResults:
         if not starts or not stops:
             return 0.0
         return max(0.0, (max(stops) - min(starts)).total_seconds())
+
+    def suite_counts(self, suites: Sequence[Suite]) -> dict[str, dict[str, int]]:
+        """Per suite (in ``suites``' order, then :data:`OTHER_SUITE` if any test is in
+        none): total, passed, failed, known_failures, flaky, skipped."""
+        keys = ("total", "passed", "failed", "known_failures", "flaky", "skipped")
+        counts = {s.name: dict.fromkeys(keys, 0) for s in suites}
+        groups: list[tuple[str, Sequence[TestCase]]] = [
+            ("failed", self.failures), ("known_failures", [c for c, _ in self.known]),
+            ("flaky", self.flaky), ("skipped", self.skips)]
+        unsorted = {id(c) for _, cases in groups for c in cases}
+        groups.append(("passed", [c for c in self.cases if id(c) not in unsorted]))
+        for key, cases in groups:
+            for case in cases:
+                entry = counts.setdefault(suite_of(case.test_id, suites),
+                                          dict.fromkeys(keys, 0))
+                entry[key] += 1
+                entry["total"] += 1
+        return counts
 
     def slowest(self, n: int = SLOWEST) -> list[TestCase]:
         return sorted(self.cases, key=lambda c: c.duration_s, reverse=True)[:n]
