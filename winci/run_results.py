@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from winci.envs.constraints import pins_of, upper_constraints
-from winci.envs.specs import KEYSTONE_VERSION, TEMPEST_VERSION
+from winci.envs.specs import GLANCE_TEMPEST_PLUGIN_VERSION, KEYSTONE_VERSION, TEMPEST_VERSION
 from winci.errors import WinciError
 from winci.lanes.base import LaneOutcome
 from winci.platforms import PLATFORMS
@@ -47,7 +47,8 @@ def pins(constraints: Path | None = None) -> dict[str, str]:
     (from the run's constraints, the repository's by default)."""
     wanted = ("glance_store", "oslo.concurrency", "oslo.log", "os-brick", "oslo.db", "waitress",
               "stestr", "sqlalchemy", "pymysql")
-    return ({"keystone": KEYSTONE_VERSION, "tempest": TEMPEST_VERSION}
+    return ({"keystone": KEYSTONE_VERSION, "tempest": TEMPEST_VERSION,
+             "glance-tempest-plugin": GLANCE_TEMPEST_PLUGIN_VERSION}
             | pins_of(constraints or upper_constraints(), wanted))
 
 

@@ -14,6 +14,10 @@ from winci.envs.constraints import upper_constraints as upper_constraints  # re-
 
 KEYSTONE_VERSION = "30.0.0"
 TEMPEST_VERSION = "47.0.0"
+# Neither tempest nor its plugins are in OpenStack's upper constraints (they are
+# branchless): both are pinned here. 0.17.0 is the newest release, made for the tempest
+# of its time (47.0.0); it requires only tempest>=17.1.0.
+GLANCE_TEMPEST_PLUGIN_VERSION = "0.17.0"
 
 # Test requirements the lanes do not use: linters, coverage and the PostgreSQL driver
 # (no PostgreSQL lane; it needs libpq to build).
@@ -73,5 +77,8 @@ def patched_env_inputs(wheels: dict[str, Path]) -> tuple[tuple[str, ...], str | 
 
 
 def tempest_env(*, constraints: Path | None = None) -> EnvSpec:
-    return EnvSpec(name="tempest", requirements=(f"tempest=={TEMPEST_VERSION}",),
+    """tempest and glance-tempest-plugin (its tests are found by tempest's discovery)."""
+    return EnvSpec(name="tempest",
+                   requirements=(f"tempest=={TEMPEST_VERSION}",
+                                 f"glance-tempest-plugin=={GLANCE_TEMPEST_PLUGIN_VERSION}"),
                    constraints=constraints or upper_constraints())

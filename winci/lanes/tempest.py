@@ -1,15 +1,19 @@
-"""The tempest lane: tempest's image API tests against the running stack."""
+"""The tempest lane: tempest's image API tests and glance-tempest-plugin's tests
+against the running stack, in one stestr run (their counts apart: ``LANE_SUITES``)."""
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
 from winci.errors import InfraError
-from winci.lanes.base import LaneContext, LaneStack, Pass, stestr_pass
+from winci.lanes.base import LANE_SUITES, LaneContext, LaneStack, Pass, stestr_pass
 from winci.stack.settings import render
 
-IMAGE_REGEX = r"^tempest\.api\.image"
+# ``^(?:tempest\.api\.image\.|glance_tempest_plugin\.)``: both suites; ``--filter``
+# replaces it (``--filter '^glance_tempest_plugin\.'`` runs the plugin alone).
+IMAGE_REGEX = "^(?:" + "|".join(re.escape(s.prefix) for s in LANE_SUITES["tempest"]) + ")"
 
 
 def _stack(ctx: LaneContext) -> tuple[LaneStack, Path]:
