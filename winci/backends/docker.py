@@ -17,8 +17,9 @@ made. The stack, on :class:`winci.docker.containers.RunContainers`:
 - the lanes' programs in one-shot containers (:class:`~winci.docker.executor.DockerExecutor`):
   unit and functional in the Glance image, tempest in the tempest image.
 
-The image web server for tempest's web-download import stays a thread of winci, as with
-the local backend: the containers reach it on 127.0.0.1 through the host network.
+The image web server for tempest's web-download imports and http:// locations stays a
+process of this host, as with the local backend: the containers reach it on 127.0.0.1
+through the host network.
 """
 
 from __future__ import annotations

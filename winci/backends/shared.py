@@ -52,12 +52,12 @@ def provision_databases(server: SqlServer, settings: StackSettings) -> None:
 
 
 def start_image_server(settings: StackSettings, runner: Runner) -> ImageWebServer:
-    """The loopback server of a small qcow2 for web-download imports (a thread of winci;
-    containers with host networking reach it on 127.0.0.1 too)."""
+    """The loopback server of a small qcow2 for web-download imports and http://
+    locations (a service of the run on this host, kept up with ``--keep``; containers
+    with host networking reach it on 127.0.0.1 too)."""
     image_root = settings.service_dir("web")
     make_qcow2(runner, image_root / IMAGE_NAME)
-    web = ImageWebServer(image_root, settings.web_port,
-                         settings.log_dir / "image-web-server.log")
+    web = ImageWebServer(runner, image_root, settings.web_port)
     web.start()
     return web
 
@@ -136,7 +136,8 @@ class HostServices:
     def check_alive(self, *others: Service | None) -> None:
         """InfraError when Keystone or one of ``others`` (e.g. Glance's API) is gone."""
         keystone = self.keystone.service if self.keystone is not None else None
-        for service in (keystone, *others):
+        web = self.web.service if self.web is not None else None
+        for service in (keystone, web, *others):
             if service is not None and not service.alive():
                 raise InfraError(f"{service.name} exited during the run",
                                  f"see {service.log}")

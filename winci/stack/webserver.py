@@ -1,28 +1,26 @@
-"""A loopback HTTP server for Glance's web-download import, serving a small qcow2 image."""
+"""A loopback HTTP server for Glance's web-download imports and tempest's http://
+locations, serving a small qcow2 image.
+
+It is the standard library's own server (``python -m http.server``) run by winci's
+interpreter as a service of the run, through the runner: logged (one line a request)
+and ended with the run like Keystone and Glance, and, with ``--keep``, left up with
+them, so a kept stack still serves its image (a thread of winci would end with it).
+"""
 
 from __future__ import annotations
 
-import functools
 import shutil
-import threading
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+import sys
 from pathlib import Path
-from typing import Any
+
+import requests
 
 from winci.errors import InfraError
-from winci.host.netutil import LOOPBACK
-from winci.procs import Runner
+from winci.host.netutil import LOOPBACK, wait_until
+from winci.procs import Runner, Service
 
 IMAGE_NAME = "cirros.qcow2"
-
-
-class _QuietHandler(SimpleHTTPRequestHandler):
-    log_file: Path | None = None
-
-    def log_message(self, format: str, *args: Any) -> None:
-        if self.log_file is not None:
-            with open(self.log_file, "a", encoding="utf-8") as f:
-                f.write(f"{self.address_string()} - {format % args}\n")
+START_TIMEOUT = 30.0
 
 
 def make_qcow2(runner: Runner, dest: Path, size: str = "16M") -> Path:
@@ -37,19 +35,37 @@ def make_qcow2(runner: Runner, dest: Path, size: str = "16M") -> Path:
     return dest
 
 
-class ImageWebServer:
-    """Serves ``root`` on 127.0.0.1:port from a thread of the winci process."""
+def _serves(url: str) -> bool:
+    try:
+        return requests.head(url, timeout=3).status_code == 200
+    except requests.RequestException:
+        return False
 
-    def __init__(self, root: Path, port: int, log_file: Path) -> None:
-        handler = type("Handler", (_QuietHandler,), {"log_file": log_file})
-        self.httpd = ThreadingHTTPServer((LOOPBACK, port),
-                                         functools.partial(handler, directory=str(root)))
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True,
-                                       name="image-web-server")
+
+class ImageWebServer:
+    """Serves ``root`` on 127.0.0.1:port: ``python -m http.server`` as a service of
+    ``runner`` (its log: ``image-web-server.log``)."""
+
+    def __init__(self, runner: Runner, root: Path, port: int) -> None:
+        self.runner, self.root, self.port = runner, root, port
+        self.service: Service | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://{LOOPBACK}:{self.port}"
 
     def start(self) -> None:
-        self.thread.start()
+        """Start it and wait until it serves the image."""
+        self.service = service = self.runner.start(
+            [sys.executable, "-m", "http.server", "--bind", LOOPBACK, "--directory",
+             self.root, str(self.port)], name="image-web-server", lifetime=None)
+        wait_until(lambda: _serves(f"{self.url}/{IMAGE_NAME}"), timeout=START_TIMEOUT,
+                   what="image web server", alive=service.alive)
+
+    def alive(self) -> bool:
+        return self.service is not None and self.service.alive()
 
     def stop(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        if self.service is not None:
+            self.service.stop()
+            self.service = None
