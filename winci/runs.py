@@ -20,6 +20,7 @@ from typing import Any
 
 from winci import __version__
 from winci.backends import Backend, BackendConfig, backend_entry, make_backend
+from winci.backends.kept import KeptBackend, KeptStack, check_stack_lanes, find_kept, save_kept
 from winci.envs.constraints import upper_constraints, validate_constraints
 from winci.errors import PatchConflict, UsageError, WinciError
 from winci.host.filelock import FileLock
@@ -76,6 +77,7 @@ class RunOptions:
     zuul: dict[str, str] = field(default_factory=dict)
     platform: str | None = None   # of lanes given without one (default: this host's)
     python: str | None = None     # that platform's interpreter version (wine: 3.12)
+    stack: str | None = None      # the run id of a kept stack to run tempest against
 
 
 def new_run_id() -> str:
@@ -94,11 +96,15 @@ def default_lanes(platform_name: str | None, backend: str) -> list[str]:
 
 def validate(opts: RunOptions) -> list[LaneId]:
     """Usage errors before anything is started; the run's lanes, each on its platform."""
+    kept = find_kept(opts.stack) if opts.stack is not None else {}
     if not opts.lanes:
-        opts.lanes = default_lanes(opts.platform, opts.backend)
+        opts.lanes = ([str(LaneId("tempest", name)) for name in kept] if kept
+                      else default_lanes(opts.platform, opts.backend))
     if opts.platform is not None:
         platform(opts.platform)
-    lanes = [parse_lane(spec, opts.platform) for spec in opts.lanes]
+    # against a stack kept on one platform, its lanes need not name it
+    lane_platform = opts.platform or (next(iter(kept)) if len(kept) == 1 else None)
+    lanes = [parse_lane(spec, lane_platform) for spec in opts.lanes]
     unknown = [lane.lane for lane in lanes if lane.lane not in LANES]
     if unknown:
         raise UsageError(f"unknown lane {unknown[0]!r}", f"lanes are: {', '.join(LANES)}")
@@ -106,6 +112,8 @@ def validate(opts: RunOptions) -> list[LaneId]:
     if len(set(ids)) != len(ids):
         twice = next(i for i in ids if ids.count(i) > 1)
         raise UsageError(f"lane {twice} is named twice")
+    if opts.stack is not None:
+        check_stack_lanes(opts.stack, kept, lanes, keep=opts.keep, backend=opts.backend)
     check_platforms(lanes, opts.backend, opts.python)
     if opts.concurrency < 1:
         raise UsageError("--concurrency must be at least 1")
@@ -180,6 +188,7 @@ class Run:
         self.runners: dict[str, Runner] = {}       # platform -> the runner its backend uses
         self.tree_lock: FileLock | None = None    # held on the work tree while it runs
         self.outcomes: dict[str, LaneOutcome] = {}
+        self.kept: dict[str, KeptStack] = {}       # --stack: the kept run's, by platform
 
     # -- the script ---------------------------------------------------------------------
     @property
@@ -256,22 +265,30 @@ class Run:
         self.manifest.patches = PatchInfo(**tree.manifest())
         self._write_manifest(started=True)
         # one backend per platform the lanes run on, each brought up as far as its lanes
-        # need (e.g. unit@wine needs only its Windows environment)
+        # need (e.g. unit@wine needs only its Windows environment); with --stack, the
+        # stacks a kept run left up
+        self.kept = find_kept(self.opts.stack) if self.opts.stack is not None else {}
         for name, lanes in self._lanes_by_platform().items():
             # the database and Keystone are native wherever the lanes run: say whose
             # they are, never that they run on the lanes' platform
             label = "" if name == "linux" else f" for the {platform(name).label} lanes"
-            backend = make_backend(self.opts.backend, self._backend_config(name, lanes),
-                                   self._runner_for(name, runner))
+            config = self._backend_config(name, lanes)
+            backend: Backend = (
+                KeptBackend(self.kept[name], config, self._runner_for(name, runner))
+                if name in self.kept
+                else make_backend(self.opts.backend, config, self._runner_for(name, runner)))
             backend.prepare(tree, self.progress)
             backend.record(self.manifest)
             self.backends[name] = backend
-            if any(lane in ("functional", "tempest") for lane in lanes):
+            if name in self.kept:
+                with phase(f"stack: kept run {self.opts.stack}{label}"):
+                    backend.up(lambda msg: self.progress.say(f"  {msg}"))
+            elif any(lane in ("functional", "tempest") for lane in lanes):
                 with phase(f"database ({backend.resolve_db_mode()}){label}"):
                     for note in backend.notes:
                         self.progress.say(f"  note: {note}")
                     backend.ensure_database()
-            if "tempest" in lanes:
+            if "tempest" in lanes and name not in self.kept:
                 with phase(f"stack: keystone and glance{label}"):
                     backend.up(lambda msg: self.progress.say(f"  {msg}"))
         self._write_manifest(started=True)  # with what each platform is
@@ -316,7 +333,10 @@ class Run:
             filter=self.opts.filter,
             timeout=self.opts.lane_timeout or LANE_TIMEOUTS[lane.lane],
             retry_failures=self.opts.retry_failures, executor=backend.executor(lane.lane),
-            stack=backend, state_dir=self.private,
+            stack=backend,
+            # the lane's state (tempest's workspace): a kept stack's run's, else this run's
+            state_dir=(self.kept[lane.platform].private_dir if lane.platform in self.kept
+                       else self.private),
             simulate_disabled=self.opts.simulate_disabled, platform=lane.platform,
             platform_info=backend.platform_info())
 
@@ -335,6 +355,9 @@ class Run:
             for each in self.runners.values():
                 each.mask_logs()
             registry.mark_keep()
+            save_kept(self.private, self.run_id, self.opts.backend,  # for --stack RUN_ID
+                      {name: (backend.settings, backend.platform_info())
+                       for name, backend in self.backends.items()})
             self.progress.say("--keep: the stack stays up (end it with `winci down "
                               f"--run-id {self.run_id}`)")
             for backend in self.backends.values():

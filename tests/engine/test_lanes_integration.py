@@ -35,11 +35,47 @@ def processes_of(run_id: str) -> list[psutil.Process]:
     return found
 
 
+# glance-tempest-plugin: a slice of its image and metadef RBAC tests (a few seconds)
+PLUGIN_SLICE = (r"^glance_tempest_plugin\.tests\.rbac\.v2\.(metadefs\.test_namespaces\."
+                r"ProjectReaderTests|test_project_reader_tests\.ImagesProjectReaderTests\."
+                r"test_(get|list)_image)")
+
+
 def test_tempest_image_tests_against_the_real_stack(tmp_path: Path) -> None:
+    """tempest's image tests against a stack kept up (--keep), then a slice of
+    glance-tempest-plugin against the same stack from a second run (--stack), each
+    suite counted apart, then `winci down` ends it all."""
     out = tmp_path / "run"
-    res = winci_run(out, "tempest", "--filter",
+    res = winci_run(out, "tempest", "--keep", "--filter",
                     r"^tempest\.api\.image\.v2\.(test_images\.(BasicOperationsImagesTest|"
                     r"ImportImagesTest)|test_versions)")
+    run_id = json.loads((out / "manifest.json").read_text())["run_id"]
+    try:
+        _check_image_tests(out, res)
+        _check_plugin_slice_on_the_kept_stack(tmp_path / "again", run_id)
+    finally:
+        down = subprocess.run([sys.executable, "-m", "winci", "down", "--run-id", run_id],
+                              capture_output=True, text=True, timeout=300)
+    assert f"ended local run {run_id}" in down.stdout, down.stdout + down.stderr
+    assert processes_of(run_id) == []
+
+
+def _check_plugin_slice_on_the_kept_stack(out: Path, run_id: str) -> None:
+    res = winci_run(out, "--stack", run_id, "--filter", PLUGIN_SLICE)
+    assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-2000:]
+    assert f"the stack of kept run {run_id}" in res.stdout
+    suites = json.loads((out / "tempest" / "summary.json").read_text())["suites"]
+    plugin, image = suites["glance_tempest_plugin"], suites["tempest.api.image"]
+    assert plugin["passed"] >= 7 and plugin["failed"] == plugin["skipped"] == 0, plugin
+    assert image["total"] == 0
+    assert "glance_tempest_plugin" in res.stdout  # its row in the closing table
+    assert json.loads((out / "manifest.json").read_text())["stack_of"] == run_id
+    # the run's own processes are gone; the kept stack's are not its to end
+    run = json.loads((out / "verdict.json").read_text())["run_id"]
+    assert processes_of(run) == [] and processes_of(run_id)
+
+
+def _check_image_tests(out: Path, res: subprocess.CompletedProcess[str]) -> None:
     assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-2000:]
     verdict = json.loads((out / "verdict.json").read_text())
     lane = verdict["lanes"]["tempest"]
@@ -64,10 +100,10 @@ def test_tempest_image_tests_against_the_real_stack(tmp_path: Path) -> None:
     glance_conf = (out / "config" / "glance" / "glance-api.conf").read_text()
     assert "password = ********" in glance_conf
     assert "mysql+pymysql://glance:********@127.0.0.1" in glance_conf
-    # services logged, and nothing of the run is left running
+    # services logged; the stack is kept up, the image web server with it
     assert (out / "logs" / "glance-api.log").stat().st_size > 0
-    assert processes_of(verdict["run_id"]) == []
     assert "verdict: SUCCESS" in res.stdout
+    assert {p.name() for p in processes_of(verdict["run_id"])} >= {"mariadbd"}
 
 
 def test_functional_runs_the_mysql_tests(tmp_path: Path) -> None:

@@ -110,8 +110,8 @@ def test_the_run_writes_the_format_it_always_wrote(tmp_path: Path) -> None:
     assert set(written) == set(old) | {"format_version"}
     for key in ("run_id", "glance", "patches", "lanes", "backend", "zuul"):
         assert written[key] == old[key], key
-    # the options winci run has gained since (--platform, --python)
-    assert set(written["options"]) == set(old["options"]) | {"platform", "python"}
+    # the options winci run has gained since (--platform, --python, --stack)
+    assert set(written["options"]) == set(old["options"]) | {"platform", "python", "stack"}
     assert set(written["platform"]) == set(old["platform"])
 
 

@@ -45,6 +45,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     options.database(parser)
     parser.add_argument("--keep", action="store_true",
                         help="leave the stack up; print its endpoints and credentials file")
+    parser.add_argument("--stack", metavar="RUN_ID",
+                        help="run the tempest lane against the stack that `winci run --keep` "
+                             "left up as run RUN_ID (and in its tempest workspace) instead "
+                             "of bringing one up; `winci down --run-id RUN_ID` ends it")
     options.no_patches(parser)
     parser.add_argument("--backend", choices=tuple(BACKENDS), default="local",
                         help="; ".join(f"{e.name}: {e.help}" for e in BACKENDS.values()))
@@ -93,5 +97,5 @@ def run(args: argparse.Namespace) -> int:
         glance_port=args.glance_port, history=args.history, history_url=args.history_url,
         simulate_disabled=frozenset(b.strip() for b in args.simulate_disable.split(",")
                                     if b.strip()),
-        zuul=zuul, platform=args.platform, python=args.python)
+        zuul=zuul, platform=args.platform, python=args.python, stack=args.stack)
     return execute(opts).exit_code

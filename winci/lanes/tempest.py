@@ -39,6 +39,9 @@ def prepare_workspace(ctx: LaneContext) -> Path:
         if done.returncode != 0:
             raise InfraError(f"tempest init failed (exit code {done.returncode})",
                              f"see {done.log}")
+    # tempest logs into the run's log folder (which a run against a kept stack, having
+    # started no service, has not made yet): it will not start without it
+    stack.settings.log_dir.mkdir(parents=True, exist_ok=True)
     render("tempest.conf.j2", stack.settings, ws / "etc" / "tempest.conf",
            state_dir=state_dir.as_posix())
     return ws

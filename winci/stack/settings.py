@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import secrets
 import sys
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -71,6 +72,23 @@ class StackSettings:
             return f"sqlite:///{(self.service_dir('sqlite') / (name + '.db')).as_posix()}"
         return (f"mysql+pymysql://{name}:{self.db_password}@{self.host}:{self.db_port}/"
                 f"{name}?charset=utf8mb4")
+
+    def to_record(self) -> dict[str, Any]:
+        """Everything needed to reach this stack again (a kept run's, for ``winci run
+        --stack``): its passwords too, so only ever written owner-only, privately."""
+        return {key: value.as_posix() if isinstance(value, Path) else value
+                for key, value in asdict(self).items()}
+
+    @classmethod
+    def from_record(cls, data: Mapping[str, Any]) -> StackSettings:
+        """The settings :meth:`to_record` wrote; their passwords are masked from now on."""
+        known = {f.name for f in fields(cls)}
+        values = {key: value for key, value in data.items() if key in known}
+        values["state_dir"], values["log_dir"] = (Path(values["state_dir"]),
+                                                  Path(values["log_dir"]))
+        for key in ("admin_password", "glance_password", "db_password"):
+            GLOBAL_MASKER.add(str(values[key]))
+        return cls(**values)
 
     def template_vars(self) -> dict[str, Any]:
         return {
