@@ -11,6 +11,7 @@ Exit codes: 0 done, 2 a bad setting (one line says which), 3 the step failed.
 from __future__ import annotations
 
 import argparse
+import io
 import sys
 from pathlib import Path
 
@@ -43,25 +44,38 @@ def main(argv: list[str] | None = None) -> int:
         run_console(args.service, Layout(args.install_dir) if args.install_dir else None)
         return 0
 
-    from glance_windows_service import install
-    from glance_windows_service.settings import SettingsError, from_values, parse_lines
+    # The custom action writes UTF-8 and reads UTF-8 back (runpython.c); a pipe's own
+    # encoding on Windows is the ANSI code page.
+    if isinstance(sys.stdout, io.TextIOWrapper):
+        sys.stdout.reconfigure(encoding="utf-8", errors="replace")
+    return msi_step(args.command, sys.stdin.buffer.read().decode("utf-8", "replace"))
 
+
+def msi_step(command: str, data: str) -> int:
+    """The MSI's install or remove step with the settings ``data`` (KEY=VALUE lines).
+    Whatever fails is one line in the MSI's log, its secrets masked: never a traceback
+    (its frames' values could hold them)."""
+    from glance_windows_service import install
+    from glance_windows_service.settings import (
+        SettingsError,
+        from_values,
+        parse_lines,
+        secret_values,
+    )
+
+    mask = install.Masker([])
     try:
-        values = parse_lines(sys.stdin.read().splitlines())
-        if args.command == "msi-remove":
+        values = parse_lines(data.splitlines())
+        mask = install.Masker(secret_values(values))
+        if command == "msi-remove":
             install.msi_remove(Layout(Path(values.get("INSTALLDIR", "").rstrip("\\/"))))
             return 0
         settings = from_values(values)
-    except SettingsError as exc:
-        print(f"error: {exc}", flush=True)
-        return 2
-    except Exception as exc:  # the MSI's log gets one line, never a traceback with data
-        print(f"error: {type(exc).__name__}: {exc}", flush=True)
-        return 3
-    try:
         install.msi_install(settings, Layout(settings.install_dir))
+    except SettingsError as exc:
+        print(f"error: {mask(str(exc))}", flush=True)
+        return 2
     except Exception as exc:
-        mask = install.Masker(settings.secrets())
         print(f"error: {mask(f'{type(exc).__name__}: {exc}')}", flush=True)
         return 3
     return 0

@@ -43,13 +43,22 @@ def _say(text: str) -> None:
 
 
 class Masker:
+    """Replaces each secret value, however short, with ``******`` (the install's
+    secrets are the administrator's, not generated: a short one is masked too)."""
+
     def __init__(self, secrets: list[str]) -> None:
-        self.secrets = sorted({s for s in secrets if len(s) >= 4}, key=len, reverse=True)
+        self.secrets = sorted({s for s in secrets if s}, key=len, reverse=True)
 
     def __call__(self, text: str) -> str:
         for secret in self.secrets:
             text = text.replace(secret, "******")
         return text
+
+
+def conf_value(text: str) -> str:
+    """``text`` as an oslo.config value: ``$`` starts a substitution there (``$name``),
+    so a literal one is written ``$$`` (a password, or a hidden share ``\\\\sofs\\glance$``)."""
+    return text.replace("$", "$$")
 
 
 def render_configs(settings: InstallSettings, layout: Layout) -> list[Path]:
@@ -66,11 +75,15 @@ def render_configs(settings: InstallSettings, layout: Layout) -> list[Path]:
     text = env.get_template("glance-api.conf.j2").render(
         winci_version=f"glance-windows-service {__version__}",
         rendered_for=f"the MSI install in {layout.root}",
-        keystone_url=settings.keystone_url, glance_url=settings.public_url,
-        glance_user=settings.glance_user, glance_password=settings.glance_password,
-        service_project=settings.glance_project, database_url=settings.database_url,
-        log_dir=str(layout.log), state_dir=str(layout.data), store_dir=settings.image_store,
-        config_dir=str(layout.etc), python=str(layout.python), multistore=False)
+        keystone_url=conf_value(settings.keystone_url),
+        glance_url=conf_value(settings.public_url),
+        glance_user=conf_value(settings.glance_user),
+        glance_password=conf_value(settings.glance_password),
+        service_project=conf_value(settings.glance_project),
+        database_url=conf_value(settings.database_url),
+        log_dir=conf_value(str(layout.log)), state_dir=conf_value(str(layout.data)),
+        store_dir=conf_value(settings.image_store), config_dir=conf_value(str(layout.etc)),
+        python=conf_value(str(layout.python)), multistore=False)
     layout.api_config.write_text(text, encoding="utf-8")
     shutil.copyfile(layout.share / "glance-api-paste.ini", layout.etc / "glance-api-paste.ini")
     layout.service_settings.write_text(json.dumps({
