@@ -64,6 +64,8 @@ FLAGGED = [
     ("WP504", "import os\nos.system('rm -rf x')\n"),
     ("WP504", "from oslo_concurrency import processutils as putils\n"
               "putils.execute('chown', u, p)\n"),
+    ("WP504", "def execute(cmd):\n    pass\nexecute('which %s' % exe, raise_error=False)\n"),
+    ("WP504", "class C:\n    def f(self):\n        self._execute('grep', '-F', 'x', p)\n"),
     ("WP505", "import subprocess\nsubprocess.run(['/usr/bin/pgrep', 'x'])\n"),
     ("WP505", "import subprocess\nsubprocess.run(['/bin/sh', '-c', 'x'])\n"),
     ("WP506", "from oslo_concurrency import processutils as putils\n"
@@ -86,6 +88,7 @@ FLAGGED = [
     ("WP604", "uri = 'file://' + path\n"),
     ("WP604", "uri = f'file://{path}'\n"),
     ("WP604", "uri = 'file://{}'.format(path)\n"),
+    ("WP604", "prefix = \"%s://%s\" % ('file', path)\n"),
     ("WP701", "import eventlet\neventlet.monkey_patch()\n"),
     ("WP701", "import eventlet\neventlet.monkey_patch(os=True, thread=True)\n"),
     ("WP701", "from eventlet import monkey_patch\nmonkey_patch(thread=True)\n"),
@@ -201,6 +204,8 @@ CLEAN = [
     ("WP604", "uri = 'file:///g/there/it/is%d' % i\n"),
     ("WP604", "import pathlib\nuri = pathlib.Path(path).as_uri()\n"),
     ("WP604", "uri = 'http://%s' % host\n"),
+    ("WP604", "prefix = '%s://%s' % ('http', host)\n"),
+    ("WP604", "prefix = '%s://%s' % (scheme, path)\n"),
     ("WP701", "import eventlet\neventlet.monkey_patch(os=False)\n"),
     ("WP701", "import eventlet, os\neventlet.monkey_patch(os=os.name != 'nt')\n"),
     ("WP701", "import eventlet\neventlet.monkey_patch(**opts)\n"),

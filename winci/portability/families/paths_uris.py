@@ -164,9 +164,15 @@ class FileUris(RuleFamily):
     # -- WP604: URIs built from paths -------------------------------------------------
     def check_binop(self, node: ast.BinOp) -> None:
         left = const_str(node.left)
-        if isinstance(node.op, ast.Mod) and left is not None \
-                and uri_from_path(left, "%") and const_str(node.right) is None:
+        if not isinstance(node.op, ast.Mod) or left is None:
+            return
+        if uri_from_path(left, "%") and const_str(node.right) is None:
             self.walk.report("WP604", node, f"{left!r} %")
+        elif left.startswith("%s://%s") and isinstance(node.right, ast.Tuple) \
+                and len(node.right.elts) >= 2 and const_str(node.right.elts[0]) == "file" \
+                and const_str(node.right.elts[1]) is None:
+            # glance_store's multistore url_prefix: "%s://%s" % ('file', path)
+            self.walk.report("WP604", node, f"{left!r} % ('file', ...)")
 
     def check_add_chain(self, node: ast.BinOp, parts: list[ast.expr]) -> None:
         texts = [const_str(p) for p in parts]

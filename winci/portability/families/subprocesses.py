@@ -7,7 +7,7 @@ import ast
 from winci.portability import guards
 from winci.portability.family import RuleFamily
 from winci.portability.posix_api import POPEN_PASS_FDS, POPEN_PREEXEC, POPEN_SESSION_ARGS
-from winci.portability.syntax import const_str
+from winci.portability.syntax import const_str, last_name
 
 #: Functions that start a child process, by dotted name.
 _SUBPROCESS_FUNCS = frozenset(
@@ -35,6 +35,9 @@ POSIX_TOOLS = frozenset(
     }
 )
 _POSIX_BIN_PREFIXES = ("/bin/", "/sbin/", "/usr/", "/opt/", "/snap/")
+#: Helpers that run their first argument as a program, whoever defines them (Glance's
+#: tests' ``execute('which %s' % exe)``, os-brick's ``self._execute('grep', ...)``).
+_EXECUTE_HELPERS = frozenset({"execute", "_execute", "trycmd"})
 
 
 class Subprocesses(RuleFamily):
@@ -44,13 +47,15 @@ class Subprocesses(RuleFamily):
     prefixes = ("WP5",)
 
     def check_call(self, node: ast.Call, name: str | None) -> None:
-        if name is None:
-            if isinstance(node.func, ast.Attribute) and node.func.attr == "Popen":
-                self._check_child(node, "subprocess.Popen")
-        elif name in _SUBPROCESS_FUNCS:
+        if name in _SUBPROCESS_FUNCS:
             self._check_child(node, name)
         elif name in _SHELL_FUNCS:
             self.walk.report("WP504", node, f"{name} runs a shell command (cmd.exe on Windows)")
+        elif name is None and isinstance(node.func, ast.Attribute) \
+                and node.func.attr == "Popen":
+            self._check_child(node, "subprocess.Popen")
+        elif last_name(node.func) in _EXECUTE_HELPERS and node.args:
+            self._check_program(node.args[0], "execute")
 
     def _check_child(self, node: ast.Call, name: str) -> None:
         report = self.walk.report
@@ -85,6 +90,8 @@ class Subprocesses(RuleFamily):
         else:
             argv0 = first
         prog = const_str(argv0)
+        if prog is None and isinstance(argv0, ast.BinOp) and isinstance(argv0.op, ast.Mod):
+            prog = const_str(argv0.left)  # 'which %s' % exe: the program is in the format
         if not prog or not prog.strip():
             return
         prog = prog.split()[0]
