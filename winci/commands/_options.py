@@ -11,6 +11,9 @@ from __future__ import annotations
 import argparse
 import os
 from pathlib import Path
+from typing import Any, NoReturn
+
+from winci.errors import EXIT_USAGE
 
 HISTORY_URL_ENV = "WINCI_HISTORY_URL"
 DEFAULT_CONCURRENCY = max(1, min(os.cpu_count() or 2, 8))
@@ -56,3 +59,21 @@ def history_url(target: _Target) -> None:
                         default=os.environ.get(HISTORY_URL_ENV),
                         help=f"SQLAlchemy URL of the history database (default: "
                              f"${HISTORY_URL_ENV}, else a SQLite file in the cache)")
+
+
+def one_line_errors(parser: argparse.ArgumentParser, prog: str) -> None:
+    """Bad options end with one line on stderr (``PROG: error: ...``) and exit 2, where
+    argparse would print its usage block first."""
+    parse_known = parser.parse_known_args
+
+    def error(message: str) -> NoReturn:
+        parser.exit(EXIT_USAGE, f"{prog}: error: {message}\n")
+
+    def parse_known_args(args: Any = None, namespace: Any = None) -> Any:
+        ns, extras = parse_known(args, namespace)
+        if extras:
+            error(f"unrecognized arguments: {' '.join(extras)}")
+        return ns, extras
+
+    parser.error = error  # type: ignore[method-assign]
+    parser.parse_known_args = parse_known_args  # type: ignore[method-assign]

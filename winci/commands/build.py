@@ -7,8 +7,9 @@ import os
 import sys
 from pathlib import Path
 
+from winci.commands._options import one_line_errors
 from winci.docker.images import IMAGES, WINDOWS_BASES, BuildOptions, plan_table
-from winci.errors import EXIT_OK
+from winci.errors import EXIT_OK, UsageError
 from winci.host.paths import cache_dir
 
 HELP = "build the container images (base, mysql, keystone, glance, tempest) or the MSI"
@@ -58,6 +59,30 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-cache", action="store_true", help="ignore the layer cache")
     parser.add_argument("--dry-run", action="store_true",
                         help="print the plan and build nothing")
+    one_line_errors(parser, "winci build")
+
+
+# The options of one target only: (attribute, option, target); given for the other
+# target they would be ignored silently, so they are a usage error.
+_TARGET_OPTIONS = (
+    ("out", "--out", "msi"), ("check_reproducible", "--check-reproducible", "msi"),
+    ("images", "--image", "images"), ("installers", "--installers", "images"),
+    ("ca_bundle", "--ca-bundle", "images"), ("work_dir", "--work-dir", "images"),
+    ("linux_base_image", "--linux-base-image", "images"), ("no_cache", "--no-cache", "images"),
+    ("dry_run", "--dry-run", "images"),
+)
+
+
+def _check_target_options(args: argparse.Namespace, argv_defaults: dict[str, object]) -> None:
+    for attr, option, target in _TARGET_OPTIONS:
+        if args.target != target and getattr(args, attr) != argv_defaults.get(attr):
+            raise UsageError(f"{option} applies to `winci build {target}`, not to "
+                             f"`winci build {args.target}`", f"drop {option}")
+    if args.target == "msi":
+        for attr, option in (("platform", "--platform"), ("base", "--base")):
+            if getattr(args, attr) != argv_defaults.get(attr):
+                raise UsageError(f"{option} applies to `winci build images`: the MSI is "
+                                 f"always for Windows x64", f"drop {option}")
 
 
 def _ca_bundle(args: argparse.Namespace) -> Path | None:
@@ -80,6 +105,9 @@ def options_from(args: argparse.Namespace) -> BuildOptions:
 
 
 def run(args: argparse.Namespace) -> int:
+    defaults = argparse.ArgumentParser()
+    add_arguments(defaults)
+    _check_target_options(args, vars(defaults.parse_args([])))
     if args.target == "msi":
         from winci.msi.command import build_msi_command
 

@@ -6,9 +6,9 @@ import argparse
 import os
 import sys
 from pathlib import Path
-from typing import Any, NoReturn
 
-from winci.errors import EXIT_FAILURES, EXIT_OK, EXIT_USAGE, UsageError
+from winci.commands._options import one_line_errors
+from winci.errors import EXIT_FAILURES, EXIT_OK, UsageError
 from winci.portability import RULES, Severity, check_paths, select_rules
 from winci.portability.report import FORMATS, render, statistics
 
@@ -42,24 +42,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--statistics", action="store_true",
                         help="print the count of findings per rule instead of the findings")
     parser.add_argument("--list-rules", action="store_true", help="list the rules and exit")
-    _one_line_errors(parser)
-
-
-def _one_line_errors(parser: argparse.ArgumentParser) -> None:
-    """Bad options end with one line on stderr and exit 2 (argparse adds a usage block)."""
-    parse_known = parser.parse_known_args
-
-    def error(message: str) -> NoReturn:
-        parser.exit(EXIT_USAGE, f"winci portability: error: {message}\n")
-
-    def parse_known_args(args: Any = None, namespace: Any = None) -> Any:
-        ns, extras = parse_known(args, namespace)
-        if extras:
-            error(f"unrecognized arguments: {' '.join(extras)}")
-        return ns, extras
-
-    parser.error = error  # type: ignore[method-assign]
-    parser.parse_known_args = parse_known_args  # type: ignore[method-assign]
+    one_line_errors(parser, "winci portability")
 
 
 def run(args: argparse.Namespace) -> int:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import filecmp
+import os
 import shutil
 import tempfile
 import time
@@ -22,10 +23,26 @@ from winci.worktree.prepared import prepare_tree
 from winci.worktree.sources import resolve
 
 
-def build_msi_command(args: argparse.Namespace) -> int:
-    out = Path(args.out).resolve() if args.out else None
-    if out is not None and out.exists() and not out.is_dir():
+def _out_folder(value: Path | None) -> Path | None:
+    """``--out``, made and written to once before any work starts."""
+    if value is None:
+        return None
+    out = Path(value).resolve()
+    if out.exists() and not out.is_dir():
         raise UsageError(f"--out {out}: not a folder", "give a folder to copy the MSI into")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        probe = out / f".winci-write-test-{os.getpid()}"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        raise UsageError(f"--out {out}: cannot write there ({exc.strerror or exc})",
+                         "give a folder you can write to") from None
+    return out
+
+
+def build_msi_command(args: argparse.Namespace) -> int:
+    out = _out_folder(args.out)
     constraints = Path(args.constraints) if args.constraints else upper_constraints()
     validate_constraints(constraints)
     progress = Progress()
@@ -59,8 +76,11 @@ def build_msi_command(args: argparse.Namespace) -> int:
                     raise InfraError("the second build of the MSI differs from the first",
                                      "compare their tables with msiinfo export")
     if out is not None:
-        out.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(built.path, out / built.path.name)
+        try:
+            shutil.copyfile(built.path, out / built.path.name)
+        except OSError as exc:
+            raise InfraError(f"copying the MSI into {out} failed ({exc.strerror or exc})",
+                             f"it is built: {built.path}") from None
         rows.append(("copied to", str(out / built.path.name)))
     width = max(len(k) for k, _ in rows)
     print("\n".join(f"{k.ljust(width)}  {v}" for k, v in rows))
