@@ -8,6 +8,7 @@
   CPython, that environment's site-packages and Glance's shipped files;
 - :mod:`~.wxs`: the WiX fragment listing that tree (stable ids and GUIDs);
 - :mod:`~.summary`: the package's summary stream made reproducible;
+- :mod:`~.tables`: the MSI's tables read and changed with msitools (HideTarget);
 - :mod:`~.build`: all of it with Debian's wixl, keyed and cached.
 
 The MSI's own source is ``packaging/windows/glance.wxs``.

@@ -1,6 +1,7 @@
 """Build the MSI: inputs (wheels, the Windows environment under Wine), the stage, the
-custom action DLL (mingw-w64), the files fragment, Debian's wixl, then the summary
-stream made reproducible. Built once per key in ``<cache>/msi/glance-<version>-<key>/``
+custom action DLL (mingw-w64), the files fragment, Debian's wixl, HideTarget on the
+custom actions that carry the settings (:mod:`~.tables`), then the summary stream made
+reproducible. Built once per key in ``<cache>/msi/glance-<version>-<key>/``
 (the key hashes every input: the environment's key, the interpreter, the shim, the
 WiX source, the custom action, the template and the service package), marked
 complete last, under a lock; ``force`` builds anew into ``dest``.
@@ -24,7 +25,7 @@ from winci.envs import ensure_env
 from winci.errors import InfraError
 from winci.host.filelock import FileLock
 from winci.host.paths import cache_dir, venv_python
-from winci.msi import inputs, stage, summary, wxs
+from winci.msi import inputs, stage, summary, tables, wxs
 from winci.msi.tools import MsiTools, ensure_msi_tools
 from winci.platforms.wine.env import env_dir
 from winci.platforms.wine.provision import WinePlatform
@@ -39,7 +40,7 @@ CUSTOM_ACTION = inputs.PACKAGING / "customaction" / "runpython.c"
 # base hashes it): the same source gives the same DLL wherever it is built.
 CA_FLAGS = ("-O2", "-Wall", "-Wextra", "-Werror", "-shared", "-s", "-municode",
             "-Wl,--no-insert-timestamp", "-Wl,--disable-auto-image-base")
-BUILD_FORMAT = "1"
+BUILD_FORMAT = "2"  # bumped when the build makes another MSI of the same inputs
 NAMESPACE = uuid.UUID("3f6e2b1a-7c4d-4e8f-9a0b-1c2d3e4f5a6b")
 _STAMP = "msi.json"
 
@@ -91,6 +92,7 @@ def _wixl(runner: Runner, tools: MsiTools, work: Path, staged: Path, version: st
     runner.run([tools.wixl, "-a", "x64",
                 *(arg for k, v in defines.items() for arg in ("-D", f"{k}={v}")),
                 "-o", out, WXS.name, "files.wxs"], name="msi-wixl", timeout=3600, cwd=work)
+    tables.hide_targets(runner, tools.msiinfo, tools.msibuild, out)
     return files
 
 

@@ -29,7 +29,8 @@ ENV_FORMAT = "msi-1"  # bumped when what the environment holds changes
 
 def source_digest(root: Path, parts: tuple[str, ...], *, exclude: tuple[str, ...] = ()) -> str:
     """A digest of the files under ``root/part`` for each of ``parts`` (bytecode,
-    build output and ``exclude`` folders left out)."""
+    build output, ``exclude`` folders and metadata folders other than a part itself,
+    such as ``glance.egg-info``, left out)."""
     digest = hashlib.sha256()
     for part in parts:
         base = root / part
@@ -37,7 +38,8 @@ def source_digest(root: Path, parts: tuple[str, ...], *, exclude: tuple[str, ...
         for path in files:
             rel = path.relative_to(root).as_posix()
             if ("__pycache__" in path.parts or path.suffix == ".pyc"
-                    or any(rel.startswith(x) for x in exclude) or ".egg-info" in rel
+                    or any(rel.startswith(x) for x in exclude)
+                    or (".egg-info" in rel and not part.endswith(".egg-info"))
                     or rel.startswith(("build/", "dist/"))):
                 continue
             digest.update(rel.encode() + b"\0" + path.read_bytes() + b"\0")
@@ -55,8 +57,16 @@ def _wheel(runner: Runner, name: str, src: Path, key: str, env: dict[str, str]) 
             return entry / done.read_text(encoding="utf-8").strip()
         shutil.rmtree(entry, ignore_errors=True)
         entry.mkdir()
-        runner.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--wheel-dir", entry,
-                    src], name=f"msi-wheel-{name}", timeout=900, extra_env=env)
+        # From a copy: setuptools builds in the source folder (build/, *.egg-info), and
+        # a module left in an old build/ would go into the wheel.
+        copy = entry / "src"
+        shutil.copytree(src, copy, ignore=shutil.ignore_patterns(
+            "build", "dist", "*.egg-info", "__pycache__", "*.pyc"))
+        try:
+            runner.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--wheel-dir",
+                        entry, copy], name=f"msi-wheel-{name}", timeout=900, extra_env=env)
+        finally:
+            shutil.rmtree(copy, ignore_errors=True)
         wheels = sorted(entry.glob("*.whl"))
         if len(wheels) != 1:
             raise InfraError(f"building the {name} wheel left {len(wheels)} wheels in {entry}")

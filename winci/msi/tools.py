@@ -1,5 +1,5 @@
 """The tools the MSI build runs on this host: Debian's wixl and msitools (msiinfo,
-msiextract), and mingw-w64's compiler for the custom action; installed with apt-get
+msibuild), and mingw-w64's compiler for the custom action; installed with apt-get
 when root and missing."""
 
 from __future__ import annotations
@@ -22,15 +22,16 @@ INSTALL_HINT = "as root: apt-get install wixl msitools gcc-mingw-w64-x86-64"
 class MsiTools:
     wixl: Path
     msiinfo: Path
+    msibuild: Path
     mingw_gcc: Path
 
 
 def find_msi_tools() -> MsiTools | None:
-    found = [shutil.which(name) for name in ("wixl", "msiinfo", MINGW_GCC)]
+    found = [shutil.which(name) for name in ("wixl", "msiinfo", "msibuild", MINGW_GCC)]
     if not all(found):
         return None
-    wixl, msiinfo, gcc = (Path(p) for p in found if p)
-    return MsiTools(wixl, msiinfo, gcc)
+    wixl, msiinfo, msibuild, gcc = (Path(p) for p in found if p)
+    return MsiTools(wixl, msiinfo, msibuild, gcc)
 
 
 def ensure_msi_tools(runner: Runner) -> MsiTools:
@@ -38,8 +39,8 @@ def ensure_msi_tools(runner: Runner) -> MsiTools:
     if tools is not None:
         return tools
     if sys.platform == "win32" or os.geteuid() != 0 or shutil.which("apt-get") is None:
-        raise InfraError("wixl, msiinfo or the mingw-w64 compiler is missing: the MSI "
-                         "build needs them", INSTALL_HINT)
+        raise InfraError("wixl, msiinfo, msibuild or the mingw-w64 compiler is missing: "
+                         "the MSI build needs them", INSTALL_HINT)
     env = {"DEBIAN_FRONTEND": "noninteractive"}
     install = ["apt-get", "install", "-y", "-qq", "--no-install-recommends", *DEBIAN_PACKAGES]
     if not runner.run(install, name="msi-apt-install", timeout=1800, extra_env=env,
