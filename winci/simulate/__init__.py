@@ -44,6 +44,9 @@ NOT_EMULATED: tuple[str, ...] = (
     "the Windows builds of native extensions and the standard library's Windows code "
     "paths (msvcrt, _winapi, winreg, ntpath)",
     "text-mode newline translation (\\r\\n) and the default ANSI code page encoding",
+    "programs: only POSIX-only names are hidden (not programs Windows has with other "
+    "options, such as find or sort), and a command run through a shell still runs (cmd.exe "
+    "answers exit status 9009)",
 )
 
 HOOK_DIR_NAME = "hook"
