@@ -78,10 +78,14 @@ class LocalBackend:
         pass  # the venvs are keyed on their inputs; manifest.json has those already
 
     def platform_info(self) -> dict[str, Any]:
-        """Where Glance's Python ran: this host's interpreter (its venvs are made by it)."""
-        return {"name": "linux", "label": PLATFORMS["linux"].label,
-                "python": platform.python_version(), "sys_version": sys.version,
-                "sys_platform": sys.platform}
+        """Where Glance's Python ran: this host's interpreter (its venvs are made by it)
+        and, once the API is up, what its own processes said (``glance_api``)."""
+        info: dict[str, Any] = {"name": "linux", "label": PLATFORMS["linux"].label,
+                                "python": platform.python_version(),
+                                "sys_version": sys.version, "sys_platform": sys.platform}
+        if self.glance is not None and (api := self.glance.serving_facts()):
+            info["glance_api"] = api
+        return info
 
     def executor(self, lane: str) -> LocalExecutor:
         if lane == "tempest":

@@ -7,6 +7,13 @@ waitress:
     python launcher.py --app glance.wsgi.api:application --port 9292 \
         --env OS_GLANCE_CONFIG_DIR=/path/to/config
 
+or runs a server module of the application's own as ``python -m`` would, after the
+same first line and variables (Glance's ``glance.cmd.api_waitress`` from the patch
+queue: several worker processes on one socket; its workers say which they are):
+
+    python launcher.py --name glance-api --env OS_GLANCE_CONFIG_DIR=/path/to/config \
+        --module glance.cmd.api_waitress -- --bind 127.0.0.1:9292 --workers 2
+
 Two OpenStack pitfalls are handled here:
 
 - oslo.config in Keystone parses ``sys.argv``: the launcher's own arguments are removed
@@ -28,6 +35,7 @@ import importlib
 import json
 import logging
 import os
+import runpy
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -49,29 +57,47 @@ def _load_app(spec: str) -> Callable[..., Any]:
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
+    """The launcher's options; with ``--module``, what follows ``--`` is the module's."""
+    cut = argv.index("--") if "--" in argv else len(argv)
+    own, rest = argv[:cut], argv[cut + 1:]
     parser = argparse.ArgumentParser(prog="winci-launcher", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--app", required=True, help="module:attribute of the WSGI app")
+    serve = parser.add_mutually_exclusive_group(required=True)
+    serve.add_argument("--app", help="module:attribute of the WSGI app (served by waitress)")
+    serve.add_argument("--module", help="a server module to run as `python -m` would, "
+                       "with the arguments after `--`")
     parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--port", type=int)
     parser.add_argument("--threads", type=int, default=8)
     parser.add_argument("--max-request-body-size", type=int, default=DEFAULT_MAX_BODY)
     parser.add_argument("--env", action="append", default=[], metavar="KEY=VALUE",
                         help="set in os.environ before importing the application")
     parser.add_argument("--name", default="wsgi", help="name used in log lines")
-    return parser.parse_args(argv)
+    args = parser.parse_args(own)
+    if args.app and args.port is None:
+        parser.error("--app needs --port")
+    if cut < len(argv) and not args.module:
+        parser.error("arguments after `--` are for --module")
+    args.module_args = rest
+    return args
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(list(sys.argv[1:] if argv is None else argv))
     print(f"{args.name}: interpreter " + json.dumps(
         {"sys_platform": sys.platform, "os_name": os.name, "sys_version": sys.version,
-         "executable": sys.executable, "pid": os.getpid()}), flush=True)
+         "executable": sys.executable, "pid": os.getpid(),
+         "serves": args.module or args.app}), flush=True)
     for item in args.env:
         key, sep, value = item.partition("=")
         if not sep:
             raise SystemExit(f"launcher: --env {item!r} is not KEY=VALUE")
         os.environ[key] = value
+    if args.module:
+        # as `python -m MODULE ARGS`; its child processes inherit the variables above
+        sys.argv = [args.module, *args.module_args]
+        runpy.run_module(args.module, run_name="__main__", alter_sys=True)
+        return 0
     # oslo.config (Keystone) reads sys.argv when the app is imported.
     sys.argv = [sys.argv[0]]
     logging.basicConfig(level=logging.INFO,

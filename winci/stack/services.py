@@ -8,27 +8,45 @@ Glance's Python is a :class:`ServicePython`: a venv of this host (:class:`HostPy
 or Windows CPython under Wine (:class:`winci.platforms.wine.executor.WinePython`). It
 says how that Python runs (``glance-manage``, the launcher) and how it names a host
 path (in the config files and arguments); the rest of Glance's set-up is the same.
+Where Glance keeps its images and its state (staging, tasks, the image cache, locks)
+is a :class:`GlancePlaces`: host folders by default, a share's UNC path and a mapped
+drive letter under Wine (:mod:`winci.platforms.wine.shares`).
+
+A tree that carries the patch queue is served by the queue's own server,
+``glance.cmd.api_waitress`` (glance patch 0005: one listening socket, ``workers``
+worker processes, no fork), run by the launcher so its first line still names the
+interpreter; each worker says its pid and platform, and its access log says which
+worker served each request (:mod:`winci.stack.api_logs`). A tree without it (``--no-
+patches``) is served by the launcher's single waitress process, as before.
 """
 
 from __future__ import annotations
 
+import configparser
 import os
 import shutil
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
+import psutil
 import requests
 
 from winci.errors import InfraError
 from winci.host.netutil import wait_until
 from winci.host.paths import venv_bin, venv_python
 from winci.procs import Completed, Runner, Service
-from winci.stack import launcher
+from winci.procs.runner import CHILD_ENV
+from winci.procs.tree import processes_with_env
+from winci.stack import api_logs, launcher
 from winci.stack.settings import StackSettings, render
 from winci.worktree.tree import tree_path_env
 
 START_TIMEOUT = 120.0
+# Glance's API worker processes when the tree carries the patch queue's server.
+DEFAULT_WORKERS = 2
+API_SERVER = "glance.cmd.api_waitress"  # glance patch 0005
 
 
 class ServicePython(Protocol):
@@ -85,11 +103,39 @@ def launcher_args(python: ServicePython, app: str, port: int, name: str,
                   env: dict[str, str]) -> list[str]:
     """The arguments that make ``python`` serve ``app`` with waitress on 127.0.0.1:port
     (the launcher, its own file, is run by the service's Python)."""
-    args = [python.path(Path(launcher.__file__)), "--app", app, "--port", str(port),
-            "--name", name]
+    return [*_launcher(python, name, env), "--app", app, "--port", str(port)]
+
+
+def module_launcher_args(python: ServicePython, module: str, module_args: Sequence[str],
+                         name: str, env: dict[str, str]) -> list[str]:
+    """The arguments that make ``python`` run the server module ``module`` through the
+    launcher (its interpreter line first, then ``python -m module module_args``)."""
+    return [*_launcher(python, name, env), "--module", module, "--", *module_args]
+
+
+def _launcher(python: ServicePython, name: str, env: dict[str, str]) -> list[str]:
+    args = [python.path(Path(launcher.__file__)), "--name", name]
     for key, value in env.items():
         args += ["--env", f"{key}={value}"]
     return args
+
+
+@dataclass(frozen=True)
+class Place:
+    """A folder of Glance's: the host folder behind it, and its name as Glance's Python
+    says it (``/x``, ``Z:\\x``, ``\\\\sofs\\glance\\images``, ``S:\\glance``)."""
+
+    host: Path
+    name: str
+
+
+@dataclass(frozen=True)
+class GlancePlaces:
+    """Where Glance keeps images (``store``: the file stores' root) and its state
+    (``state``: staging, tasks, the image cache, locks)."""
+
+    store: Place
+    state: Place
 
 
 def _http_ok(url: str, accept: tuple[int, ...] = (200, 300)) -> bool:
@@ -216,12 +262,30 @@ class Glance:
     environment under Wine) from ``tree`` (Glance itself, first on the path of every
     Glance process started here)."""
 
-    def __init__(self, settings: StackSettings, python: ServicePython, tree: Path) -> None:
+    def __init__(self, settings: StackSettings, python: ServicePython, tree: Path, *,
+                 workers: int = DEFAULT_WORKERS, places: GlancePlaces | None = None) -> None:
         self.settings = settings
         self.python = python
         self.tree = tree
+        self.workers = workers
         self.config_dir = settings.service_dir("glance")
+        self.places = places or GlancePlaces(
+            Place(settings.store_dir, python.path(settings.store_dir)),
+            Place(self.config_dir, python.path(self.config_dir)))
         self.service: Service | None = None
+
+    @property
+    def config(self) -> Path:
+        return self.config_dir / "glance-api.conf"
+
+    @property
+    def own_log(self) -> Path:
+        """Glance's own log (``[DEFAULT] log_file``), beside the service's log."""
+        return self.settings.log_dir / "glance-api.log"
+
+    def serves_with_workers(self) -> bool:
+        """Whether the tree carries the patch queue's ``glance.cmd.api_waitress``."""
+        return (self.tree / "glance" / "cmd" / "api_waitress.py").is_file()
 
     def _database_url(self) -> str:
         s = self.settings
@@ -231,14 +295,14 @@ class Glance:
         return s.database_url("glance")
 
     def configure(self) -> None:
-        s, path = self.settings, self.python.path
-        state = self.config_dir
+        s, path, places = self.settings, self.python.path, self.places
         for sub in ("image-cache", "staging", "tasks", "locks"):
-            (state / sub).mkdir(parents=True, exist_ok=True)
-        render("glance-api.conf.j2", s, self.config_dir / "glance-api.conf",
-               database_url=self._database_url(), state_dir=path(state),
-               store_dir=path(s.store_dir), config_dir=path(self.config_dir),
-               log_dir=path(s.log_dir), python=self.python.executable)
+            (places.state.host / sub).mkdir(parents=True, exist_ok=True)
+        places.store.host.mkdir(parents=True, exist_ok=True)
+        render("glance-api.conf.j2", s, self.config, database_url=self._database_url(),
+               state_dir=places.state.name, store_dir=places.store.name,
+               config_dir=path(self.config_dir), log_dir=path(s.log_dir),
+               python=self.python.executable)
         shutil.copyfile(self.tree / "etc" / "glance-api-paste.ini",
                         self.config_dir / "glance-api-paste.ini")
 
@@ -246,7 +310,7 @@ class Glance:
         # ``python -m`` from the work tree (the tree is also first on PYTHONPATH): the
         # environment holds no Glance, so it has no ``glance-manage`` script.
         self.python.run(["-m", "glance.cmd.manage", "--config-file",
-                         self.python.path(self.config_dir / "glance-api.conf"), *args],
+                         self.python.path(self.config), *args],
                         name=name, timeout=600, cwd=self.tree,
                         extra_env=self.python.tree_env(self.tree))
 
@@ -255,12 +319,66 @@ class Glance:
         self._manage("db_load_metadefs", self.python.path(self.tree / "etc" / "metadefs"),
                      name="glance-load-metadefs")
 
+    def server_args(self) -> list[str]:
+        """The API's command line (after the interpreter): the queue's server with
+        :attr:`workers` workers and its access log, else the launcher's waitress."""
+        s = self.settings
+        env = {"OS_GLANCE_CONFIG_DIR": self.python.path(self.config_dir)}
+        if self.serves_with_workers():
+            return module_launcher_args(self.python, API_SERVER, [
+                "--bind", f"{s.host}:{s.glance_port}", "--workers", str(self.workers),
+                "--access-log"], "glance-api", env)
+        return launcher_args(self.python, "glance.wsgi.api:application", s.glance_port,
+                             "glance-api", env)
+
     def start(self) -> None:
-        args = launcher_args(self.python, "glance.wsgi.api:application",
-                             self.settings.glance_port, "glance-api",
-                             {"OS_GLANCE_CONFIG_DIR": self.python.path(self.config_dir)})
-        self.service = self.python.start(args, name="glance-api",
+        self.service = self.python.start(self.server_args(), name="glance-api",
                                          extra_env=self.python.tree_env(self.tree))
         service = self.service
         wait_until(lambda: _http_ok(f"{self.settings.glance_url}/"), timeout=START_TIMEOUT,
                    what="Glance API", alive=service.alive)
+
+    def worker_processes(self) -> list[psutil.Process]:
+        """The host processes of the API's workers (``glance.cmd.api_waitress
+        --worker``): every process of the service carries its tag. Under Wine, their
+        host pids are not the Windows pids the workers log."""
+        if self.service is None:
+            return []
+        found = []
+        for proc in processes_with_env(CHILD_ENV, self.service.tag):
+            try:
+                cmdline = proc.cmdline()
+            except psutil.Error:
+                continue
+            if "--worker" in cmdline and any(API_SERVER in part for part in cmdline):
+                found.append(proc)
+        return found
+
+    def serving_facts(self) -> dict[str, Any]:
+        """Who served the API (the interpreter; its workers, with the requests each
+        served) and the folders it was configured with, as Glance's Python names them."""
+        if self.service is None:
+            return {}
+        facts = api_logs.serving_facts(self.service.log, self.own_log, self.workers)
+        if folders := configured_folders(self.config):
+            facts["folders"] = folders
+        return facts
+
+
+def configured_folders(config: Path) -> dict[str, str]:
+    """The folders a rendered ``glance-api.conf`` gives Glance: each file store's, the
+    staging and tasks stores', the image cache's and the lock path."""
+    parser = configparser.ConfigParser(interpolation=None)
+    try:
+        parser.read(config, encoding="utf-8")
+    except (OSError, configparser.Error):
+        return {}
+    found: dict[str, str] = {}
+    for section in parser.sections():
+        if value := parser.get(section, "filesystem_store_datadir", fallback=""):
+            found[section] = value
+    for key, (section, option) in {"image_cache_dir": ("DEFAULT", "image_cache_dir"),
+                                   "lock_path": ("oslo_concurrency", "lock_path")}.items():
+        if value := parser.get(section, option, fallback=""):
+            found[key] = value
+    return found
