@@ -14,19 +14,21 @@ from typing import Any
 
 import pytest
 
-from winci.backends import BackendConfig, make_backend
+from winci.backends import BackendConfig, make_backend, wine
 from winci.backends.base import Backend
-from winci.backends.wine import LABEL, WineBackend, interpreter_of
+from winci.backends.wine import LABEL, WineBackend
 from winci.errors import EXIT_INFRA, InfraError
 from winci.lanes.executor import LocalExecutor
 from winci.patches import QueueState
 from winci.platforms.wine import install
 from winci.platforms.wine.executor import WineExecutor, WinePython
 from winci.platforms.wine.install import WineTools
+from winci.platforms.wine.shares import map_share
 from winci.procs import Runner
 from winci.runfolder import Manifest
 from winci.stack import launcher
-from winci.stack.services import Glance, HostPython
+from winci.stack.api_logs import interpreter_of
+from winci.stack.services import Glance, HostPython, Place
 from winci.stack.settings import StackSettings
 from winci.ui import Progress
 from winci.worktree.prepared import PreparedTree
@@ -214,3 +216,18 @@ def test_no_usable_wine_is_a_one_line_infra_error(
     assert runner._services == []  # nothing left running
     assert runner.close()
 
+
+
+def test_glance_on_the_share_by_unc_path_and_drive_letter(tmp_path: Path) -> None:
+    """The wine stack's Glance: file stores on \\\\winci-sofs\\glance\\images, its state
+    on S:\\node (one host folder mapped both ways); its own logs apart from Linux's."""
+    share = map_share(tmp_path / "prefix", wine.SHARE_SERVER, wine.SHARE_NAME,
+                      tmp_path / "sofs", drive=wine.SHARE_DRIVE)
+    places = wine.glance_places(share)
+    assert places.store == Place(tmp_path / "sofs" / "images",
+                                 "\\\\winci-sofs\\glance\\images")
+    assert places.state == Place(tmp_path / "sofs" / "node", "S:\\node")
+    with Runner(tmp_path / "logs", run_id="r1") as runner:
+        backend = WineBackend(_config(tmp_path), runner)
+    assert backend.settings.log_dir == tmp_path / "out" / "logs" / "wine" / "services"
+    assert wine.WORKERS >= 2

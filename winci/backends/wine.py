@@ -18,9 +18,16 @@ another Python. What differs:
   (``glance.egg-info``, plain text: written by pbr in a small venv of this host);
 - the unit and functional lanes run stestr under Wine (:class:`WineExecutor`), and
   reach the run's MariaDB on 127.0.0.1 from the Windows side;
-- ``glance-manage`` and the Glance API (winci's launcher, waitress) run under the
-  Windows interpreter through the run's Wine session (:class:`WinePython`), behind the
-  native Keystone; the API's log says which interpreter serves it;
+- ``glance-manage`` and the Glance API run under the Windows interpreter through the
+  run's Wine session (:class:`WinePython`), behind the native Keystone: the patch
+  queue's ``glance.cmd.api_waitress`` with :data:`WORKERS` worker processes (through
+  winci's launcher, whose first line names the interpreter); each worker logs its pid
+  and platform, and the access log which worker served each request;
+- Glance's images are on a share as a Windows host names it: the run's folder
+  ``<private>/stack/sofs`` is ``\\\\winci-sofs\\glance`` and drive ``S:`` in the run's prefix
+  (:mod:`winci.platforms.wine.shares`); the file stores are on the UNC path, staging,
+  tasks, the image cache and the locks on the drive letter, as a container on a Hyper-V
+  host sees its SoFS share through ``New-SmbGlobalMapping``;
 - :meth:`WineBackend.down` stops the services, then ends the Wine session: every Wine
   process of the run (wineserver and Wine's helpers included) is gone before the
   run's runner closes. A set-up that fails or is interrupted ends it too.
@@ -30,8 +37,6 @@ Results from here are "Windows CPython under Wine", never "Windows".
 
 from __future__ import annotations
 
-import json
-import re
 from pathlib import Path
 from typing import Any
 
@@ -52,16 +57,18 @@ from winci.lanes.executor import LocalExecutor, TestExecutor
 from winci.platforms import PLATFORMS
 from winci.platforms.wine.prefix import to_windows_path
 from winci.platforms.wine.provision import WinePlatform, start_wine
+from winci.platforms.wine.shares import MappedShare, map_share
 from winci.procs import Runner
 from winci.runfolder import Manifest
-from winci.stack.services import Glance
+from winci.stack.services import DEFAULT_WORKERS, Glance, GlancePlaces, Place
 from winci.ui import Progress
 from winci.worktree.prepared import PreparedTree
 from winci.worktree.tree import TREE_ON_PATH_LAYOUT, ensure_tree_metadata, tree_path_env
 
 LABEL = PLATFORMS["wine"].label  # "Windows CPython under Wine"
-# What winci's launcher prints about the interpreter that serves (winci/stack/launcher.py).
-_INTERPRETER_LINE = re.compile(r"^\S+: interpreter (\{.*\})\s*$")
+WORKERS = DEFAULT_WORKERS  # the Glance API's worker processes (at least 2: issue 15)
+# The image share, as the run's prefix names it (a SoFS share on a Hyper-V host).
+SHARE_SERVER, SHARE_NAME, SHARE_DRIVE = "winci-sofs", "glance", "S:"
 
 
 def glance_spec(tree: PreparedTree) -> EnvSpec:
@@ -80,23 +87,12 @@ def metadata_env(constraints: Path) -> EnvSpec:
     return EnvSpec(name="pbr", requirements=("pbr",), constraints=constraints)
 
 
-def interpreter_of(log: Path) -> dict[str, Any]:
-    """What the launcher said of its interpreter in the service log ``log`` (the last
-    start), or nothing."""
-    try:
-        lines = log.read_text(encoding="utf-8", errors="replace").splitlines()
-    except OSError:
-        return {}
-    for line in reversed(lines):
-        found = _INTERPRETER_LINE.match(line)
-        if found:
-            try:
-                facts = json.loads(found.group(1))
-            except ValueError:
-                continue
-            if isinstance(facts, dict):
-                return facts
-    return {}
+def glance_places(share: MappedShare) -> GlancePlaces:
+    """Glance's folders on ``share``: the file stores under ``\\\\server\\share\\images``
+    (UNC), its state (staging, tasks, image cache, locks) under ``S:\\node`` (the drive
+    letter); both are folders of the same host folder."""
+    return GlancePlaces(store=Place(share.host_path("images"), share.unc_path("images")),
+                        state=Place(share.host_path("node"), share.drive_path("node")))
 
 
 class WineBackend:
@@ -109,6 +105,10 @@ class WineBackend:
         self.config = config
         self.runner = runner
         self.settings = stack_settings(config)
+        # Glance's and Keystone's own logs apart from the Linux stack's (a run may have
+        # both) and from the runner's service logs in logs/wine/
+        self.settings.log_dir = config.out_dir / "logs" / "wine" / "services"
+        self.share: MappedShare | None = None
         self.notes: list[str] = []
         self.tree: PreparedTree | None = None
         self.wine: WinePlatform | None = None
@@ -156,10 +156,12 @@ class WineBackend:
         timings = {**(self.wine.timings if self.wine is not None else {}), **self.timings}
         if timings:
             info["timings_s"] = {k: round(v, 2) for k, v in sorted(timings.items())}
-        if self.glance is not None and self.glance.service is not None:
-            api = interpreter_of(self.glance.service.log)
-            if api:
-                info["glance_api"] = api
+        if self.glance is not None and (api := self.glance.serving_facts()):
+            info["glance_api"] = api
+        if self.share is not None:
+            info["image_share"] = {"unc": self.share.unc, "drive": self.share.drive,
+                                   "what": "a folder of the run mapped by the prefix's "
+                                           "dosdevices (not SMB)"}
         return info
 
     def executor(self, lane: str) -> TestExecutor:
@@ -188,9 +190,13 @@ class WineBackend:
         if tree is None or kvenv is None or genv is None or wine is None:
             raise InfraError("the wine stack needs its environments first",
                              "the run prepares them with the tempest lane")
+        self.settings.log_dir.mkdir(parents=True, exist_ok=True)
         self.host.up(step, kvenv)
         step(f"glance ({LABEL})")
-        self.glance = Glance(self.settings, wine.python(genv), tree.path)
+        self.share = map_share(wine.session.prefix, SHARE_SERVER, SHARE_NAME,
+                               self.settings.service_dir("sofs"), drive=SHARE_DRIVE)
+        self.glance = Glance(self.settings, wine.python(genv), tree.path, workers=WORKERS,
+                             places=glance_places(self.share))
         self.glance.configure()
         self.glance.migrate()
         self.glance.start()

@@ -20,6 +20,8 @@ One job per module:
 - :mod:`~.executor`: a :class:`~winci.lanes.executor.TestExecutor` running an
   environment's programs under Wine through the run's :class:`~winci.procs.Runner`,
   and the environment's Python for the run's services (``glance-manage``, the API);
+- :mod:`~.shares`: a share as a Windows host names it (``\\\\server\\share``, a drive
+  letter), mapped to a host folder through the prefix's ``dosdevices``;
 - :mod:`~.info`: what the results record (``sys.version``, Wine's version);
 - :mod:`~.provision`: all of the above in order for one run (:func:`~.provision.start_wine`).
 
