@@ -16,6 +16,7 @@ import io
 import os
 import shutil
 import sys
+import time
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -93,6 +94,15 @@ def live_processes(var: str, value: str) -> list[tuple[int, str]]:
 
 def processes_of_run(run_id: str) -> list[tuple[int, str]]:
     return live_processes(RUN_ID_ENV, run_id)
+
+
+def nothing_left_of_run(run_id: str, timeout: float = 10) -> list[tuple[int, str]]:
+    """The processes of ``run_id`` still running after ``timeout`` seconds (Wine's own
+    take a moment to go): ``[]`` when the run left nothing."""
+    deadline = time.monotonic() + timeout
+    while (left := processes_of_run(run_id)) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    return left
 
 
 def make_wheel(folder: Path, name: str = "winci_tiny", version: str = "1.0") -> Path:

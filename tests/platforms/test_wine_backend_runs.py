@@ -1,19 +1,16 @@
 """The wine backend for real, as ``winci run --platform wine`` drives it: Glance's unit
-tests by stestr under Windows CPython under Wine, and the stack with Glance's API
-served by the Windows interpreter behind the native Keystone and MariaDB. Each test
-ends its backend and checks that nothing of its run is left: not a process (Wine's
-own included), not its prefix."""
+and functional tests by stestr under Windows CPython under Wine (the stack with
+Glance's API: test_wine_glance_api.py). Each test ends its backend and checks that
+nothing of its run is left: not a process (Wine's own included), not its prefix."""
 
 from __future__ import annotations
 
 import io
 import secrets
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import requests
 
 from winci.backends import BackendConfig
 from winci.backends.wine import WineBackend
@@ -24,7 +21,7 @@ from winci.results.stream import parse_stream
 from winci.ui import Progress
 from winci.worktree.prepared import PreparedTree
 
-from .conftest import processes_of_run
+from .conftest import nothing_left_of_run
 
 pytestmark = [pytest.mark.integration]
 
@@ -44,10 +41,7 @@ def backend_for(wine_tools: WineTools, glance_tree: PreparedTree, tmp_path: Path
         backend.down()
         assert backend.runner.close()
         assert not (backend.config.private_dir / "wine-prefix").exists()
-    deadline = time.monotonic() + 10
-    while processes_of_run(run_id) and time.monotonic() < deadline:
-        time.sleep(0.2)
-    assert processes_of_run(run_id) == []
+    assert nothing_left_of_run(run_id) == []
 
 
 def _backend(tmp_path: Path, run_id: str, lanes: tuple[str, ...],
@@ -108,55 +102,6 @@ def test_unit_tests_run_under_windows_cpython(
     assert cases[prefix + "test_windows_shares_socket_through_stdin"] == "success"
     # a test only POSIX runs: skipped, because the worker is not POSIX
     assert cases[prefix + "test_linux_real_worker_serves_inherited_socket"] == "skip"
-
-
-def test_the_glance_api_serves_under_windows_cpython(
-        backend_for: tuple[str, list[WineBackend]], glance_tree: PreparedTree,
-        tmp_path: Path) -> None:
-    run_id, made = backend_for
-    backend = _backend(tmp_path, run_id, ("tempest",), made)
-    backend.prepare(glance_tree, Progress(io.StringIO()))
-    steps: list[str] = []
-    backend.up(steps.append)
-    assert steps == ["database", "image web server", "keystone",
-                     "glance (Windows CPython under Wine)"]
-    backend.check_alive()
-    s = backend.settings
-    assert backend.citest_url() is not None  # MariaDB, reached by Glance from Windows
-
-    versions = requests.get(f"{s.glance_url}/versions", timeout=30)
-    assert versions.status_code == 200
-    assert any(v["status"] == "CURRENT" for v in versions.json()["versions"])
-
-    token = requests.post(f"{s.keystone_url}/v3/auth/tokens", timeout=30, json={"auth": {
-        "identity": {"methods": ["password"], "password": {"user": {
-            "name": "admin", "domain": {"id": "default"}, "password": s.admin_password}}},
-        "scope": {"project": {"name": "admin", "domain": {"id": "default"}}}}})
-    assert token.status_code == 201
-    auth = {"X-Auth-Token": token.headers["X-Subject-Token"]}
-    created = requests.post(f"{s.glance_url}/v2/images", headers=auth, timeout=60, json={
-        "name": "winci-wine", "disk_format": "raw", "container_format": "bare"})
-    assert created.status_code == 201, created.text
-    image = created.json()["id"]
-    data = secrets.token_bytes(3 * 1024 * 1024 + 7)
-    upload = requests.put(f"{s.glance_url}/v2/images/{image}/file", data=data, timeout=120,
-                          headers={**auth, "Content-Type": "application/octet-stream"})
-    assert upload.status_code == 204, upload.text
-    shown = requests.get(f"{s.glance_url}/v2/images/{image}", headers=auth, timeout=30).json()
-    assert (shown["status"], shown["size"]) == ("active", len(data))
-    download = requests.get(f"{s.glance_url}/v2/images/{image}/file", headers=auth,
-                            timeout=120)
-    assert download.status_code == 200 and download.content == data
-    # the Windows process wrote the image into the host folder of the file store
-    assert (s.store_dir / "file1" / image).read_bytes() == data
-
-    # the API's own log says which interpreter serves it, and the manifest gets it
-    assert backend.glance is not None and backend.glance.service is not None
-    log = backend.glance.service.log.read_text(encoding="utf-8")
-    assert 'glance-api: interpreter {"sys_platform": "win32", "os_name": "nt"' in log
-    api = backend.platform_info()["glance_api"]
-    assert isinstance(api, dict) and api["sys_platform"] == "win32"
-    assert "MSC v." in str(api["sys_version"])
 
 
 # One test of each cause the functional lane met on Windows CPython (patches/glance 0009,
