@@ -64,6 +64,7 @@ def test_places_reach_the_config(tmp_path: Path) -> None:
         glance = _glance(tmp_path, runner, queue=True, places=places, workers=3)
     glance.configure()
     folders = configured_folders(glance.config)
+    assert folders == glance.folders  # kept: the config goes with the run's private dir
     assert folders["file1"] == "\\\\sofs\\glance\\images/file1"
     assert folders["file2"] == "\\\\sofs\\glance\\images/file2"
     assert folders["os_glance_staging_store"] == "S:\\node/staging"

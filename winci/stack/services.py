@@ -273,6 +273,7 @@ class Glance:
             Place(settings.store_dir, python.path(settings.store_dir)),
             Place(self.config_dir, python.path(self.config_dir)))
         self.service: Service | None = None
+        self.folders: dict[str, str] = {}  # as configured (the config goes with the run)
 
     @property
     def config(self) -> Path:
@@ -303,6 +304,7 @@ class Glance:
                state_dir=places.state.name, store_dir=places.store.name,
                config_dir=path(self.config_dir), log_dir=path(s.log_dir),
                python=self.python.executable)
+        self.folders = configured_folders(self.config)
         shutil.copyfile(self.tree / "etc" / "glance-api-paste.ini",
                         self.config_dir / "glance-api-paste.ini")
 
@@ -360,8 +362,8 @@ class Glance:
         if self.service is None:
             return {}
         facts = api_logs.serving_facts(self.service.log, self.own_log, self.workers)
-        if folders := configured_folders(self.config):
-            facts["folders"] = folders
+        if self.folders:
+            facts["folders"] = dict(self.folders)
         return facts
 
 
