@@ -271,3 +271,57 @@ def test_the_settings_arrive_as_utf8_whatever_the_code_page(
     assert entry.main(["msi-install", "--settings-from-stdin"]) == 0
     assert got[0].glance_password == password
     assert got[0].install_dir == Path("C:\\Program Files\\OpenStack\\Glance")
+
+
+class FakeSecurity(types.ModuleType):
+    """pywin32's ``win32security`` as far as :func:`install.restrict_etc` uses it: what
+    it was given is read back (NTFS keeps a DACL; this records it)."""
+
+    ACL_REVISION, OBJECT_INHERIT_ACE, CONTAINER_INHERIT_ACE = 2, 0x1, 0x2
+    DACL_SECURITY_INFORMATION, PROTECTED_DACL_SECURITY_INFORMATION = 0x4, 0x80000000
+    SE_FILE_OBJECT, WinLocalSystemSid, WinBuiltinAdministratorsSid = 1, 22, 26
+
+    class Acl:
+        def __init__(self) -> None:
+            self.aces: list[tuple[int, int, int, str]] = []
+
+        def AddAccessAllowedAceEx(self, rev: int, flags: int, access: int,
+                                  sid: str) -> None:
+            self.aces.append((rev, flags, access, sid))
+
+        def GetAceCount(self) -> int:
+            return len(self.aces)
+
+    def __init__(self) -> None:
+        super().__init__("win32security")
+        self.set: dict[str, tuple[int, Any]] = {}
+
+    def ACL(self) -> Acl:
+        return self.Acl()
+
+    def CreateWellKnownSid(self, kind: int) -> str:
+        return {22: "S-1-5-18", 26: "S-1-5-32-544"}[kind]
+
+    def SetNamedSecurityInfo(self, path: str, kind: int, info: int, owner: None,
+                             group: None, dacl: Acl, sacl: None) -> None:
+        assert Path(path).is_dir() and not any(Path(path).iterdir())  # before the files
+        self.set[path] = (info, dacl)
+
+    def GetNamedSecurityInfo(self, path: str, kind: int, info: int) -> Any:
+        dacl = self.set[path][1]
+        return types.SimpleNamespace(GetSecurityDescriptorDacl=lambda: dacl)
+
+
+def test_etc_is_closed_to_all_but_system_and_administrators(
+        layout: Layout, monkeypatch: pytest.MonkeyPatch) -> None:
+    security = FakeSecurity()
+    monkeypatch.setitem(sys.modules, "win32security", security)
+    monkeypatch.setitem(sys.modules, "ntsecuritycon",
+                        types.SimpleNamespace(FILE_ALL_ACCESS=0x1F01FF))
+    said: list[str] = []
+    install.restrict_etc(layout, said.append)
+    info, dacl = security.set[str(layout.etc)]
+    assert info == 0x4 | 0x80000000  # the DACL, protected: nothing inherited from above
+    assert dacl.aces == [(2, 0x3, 0x1F01FF, "S-1-5-18"), (2, 0x3, 0x1F01FF, "S-1-5-32-544")]
+    assert said == [f"{layout.etc}: SYSTEM and Administrators only (2 access entries "
+                    "read back)"]

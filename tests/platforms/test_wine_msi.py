@@ -209,6 +209,7 @@ def test_msi_installs_runs_stops_and_uninstalls_glance(
     for line in ours:
         say(f"  install log: {line}")
     assert done.returncode == 0, text[-3000:]
+    assert [line for line in ours if "etc: SYSTEM and Administrators only" in line]
     secret_values = [s.glance_password, s.db_password, props["DATABASE_URL"]]
     for secret in secret_values:
         assert not [line for line in ours if secret in line]

@@ -1,12 +1,13 @@
 """What the MSI runs through its custom actions (packaging/windows/customaction).
 
 ``msi-install`` (after the files are copied and the services registered, before they
-start): the configs from the templates every winci backend uses (``share\\templates``),
-``glance-manage db_sync`` and ``db_load_metadefs``, the services' description and
-recovery actions (restart after 10 s, 10 s, 60 s; counter reset after a day; also on a
-stop with an error code). ``msi-remove`` (after the services were told to stop, before
-the files go): waits until they are stopped, then removes what the install and the
-services wrote (configs, data, bytecode), never the image store, and keeps the logs.
+start): ``etc\\`` closed to all but SYSTEM and Administrators, the configs from the
+templates every winci backend uses (``share\\templates``), ``glance-manage db_sync`` and
+``db_load_metadefs``, the services' description and recovery actions (restart after
+10 s, 10 s, 60 s; counter reset after a day; also on a stop with an error code).
+``msi-remove`` (after the services were told to stop, before the files go): waits until
+they are stopped, then removes what the install and the services wrote (configs, data,
+bytecode), never the image store, and keeps the logs.
 
 Every line printed goes into the MSI's log: secrets are masked in whatever a child
 prints, and never printed by this module.
@@ -93,6 +94,33 @@ def render_configs(settings: InstallSettings, layout: Layout) -> list[Path]:
     return [layout.api_config, layout.etc / "glance-api-paste.ini", layout.service_settings]
 
 
+def restrict_etc(layout: Layout, say: Say) -> None:
+    """``etc\\`` only for SYSTEM (the services, the install) and Administrators:
+    glance-api.conf holds the database URL and the service password, and the install
+    folder's own permissions (Program Files) let local users read. A protected DACL
+    whose entries its files inherit, set before they are written; read back, so the
+    log says what the file system kept."""
+    import ntsecuritycon
+    import win32security
+
+    dacl = win32security.ACL()
+    inherit = win32security.OBJECT_INHERIT_ACE | win32security.CONTAINER_INHERIT_ACE
+    for sid in (win32security.WinLocalSystemSid, win32security.WinBuiltinAdministratorsSid):
+        dacl.AddAccessAllowedAceEx(win32security.ACL_REVISION, inherit,
+                                   ntsecuritycon.FILE_ALL_ACCESS,
+                                   win32security.CreateWellKnownSid(sid))
+    layout.etc.mkdir(parents=True, exist_ok=True)
+    win32security.SetNamedSecurityInfo(
+        str(layout.etc), win32security.SE_FILE_OBJECT,
+        win32security.DACL_SECURITY_INFORMATION
+        | win32security.PROTECTED_DACL_SECURITY_INFORMATION, None, None, dacl, None)
+    kept = win32security.GetNamedSecurityInfo(
+        str(layout.etc), win32security.SE_FILE_OBJECT,
+        win32security.DACL_SECURITY_INFORMATION).GetSecurityDescriptorDacl()
+    say(f"{layout.etc}: SYSTEM and Administrators only "
+        f"({kept.GetAceCount() if kept is not None else 0} access entries read back)")
+
+
 def manage(layout: Layout, args: list[str], mask: Masker, say: Say) -> None:
     """``python -m glance.cmd.manage --config-file glance-api.conf ARGS``, its output masked."""
     flags = CREATE_NO_WINDOW if sys.platform == "win32" else 0
@@ -144,6 +172,8 @@ def configure_recovery(name: str, say: Say) -> None:
 def msi_install(settings: InstallSettings, layout: Layout, say: Say = _say) -> None:
     mask = Masker(settings.secrets())
     say(f"glance-windows-service {__version__}: configuring {layout.root}")
+    if sys.platform == "win32":
+        restrict_etc(layout, say)
     for path in render_configs(settings, layout):
         say(f"wrote {path}")
     say(f"image store: {settings.image_store}")
