@@ -48,6 +48,16 @@ def test_the_interpreter_is_windows_cpython(wine: WinePlatform, tmp_path: Path) 
     assert manifest["what"] == "Windows CPython under Wine"
 
 
+def test_services_get_windows_start_timeout(wine: WinePlatform, tmp_path: Path) -> None:
+    """services.exe waits 30 s for a service process, as Windows does (Wine 8: 10 s)."""
+    with Runner(tmp_path / "logs", run_id=wine.runner.run_id) as runner:
+        done = wine.session.run(runner, ["reg", "query",
+                                         r"HKLM\System\CurrentControlSet\Control",
+                                         "/v", "ServicesPipeTimeout"],
+                                name="reg-query", timeout=120)
+    assert "30000" in done.tail_text(10)
+
+
 def test_site_packages_and_pythonpath_work(wine: WinePlatform, tmp_path: Path) -> None:
     """The ._pth file is gone: PYTHONPATH and site-packages are honoured, and the
     extension modules are found in DLLs\\ (as in a normal install)."""

@@ -30,7 +30,7 @@ WINDOWS_VERSION = "win10"
 # unimplemented function) waiting for a debugger instead of letting it end.
 DLL_OVERRIDES = "winemenubuilder.exe=d;mscoree=d;mshtml=d;winedbg.exe=d"
 # Bumped when the way the template is made changes (a new key, so a new template).
-TEMPLATE_FORMAT = 1
+TEMPLATE_FORMAT = 2  # 2: ServicesPipeTimeout 30 s (template.py)
 TEMPLATE_STAMP = "winci-prefix.json"
 # Files the template never hands on: Debian's pointer to the live server's socket folder.
 _PER_SESSION = frozenset({"wineserver", TEMPLATE_STAMP})

@@ -1,4 +1,5 @@
-"""The cached WINEPREFIX template: ``wineboot --init``, Windows 10, made once.
+"""The cached WINEPREFIX template: ``wineboot --init``, Windows 10, services given
+Windows' 30 s to start, made once.
 
 Built in place under a lock and marked complete last (the venvs' mechanism), so a
 killed build is made again and two runs never make the same template at once.
@@ -24,6 +25,10 @@ from winci.platforms.wine.session import WineSession
 from winci.procs import Runner
 
 _NT_KEY = r"HKLM\Software\Microsoft\Windows NT\CurrentVersion"
+# How long services.exe waits for a service process to connect: Windows' 30 s, not Wine
+# 8's 10 s (which a Python service host under load can miss). Wine reads it as REG_SZ.
+_CONTROL_KEY = r"HKLM\System\CurrentControlSet\Control"
+SERVICES_PIPE_TIMEOUT_MS = "30000"
 
 
 def ensure_template(tools: WineTools, runner: Runner, wine_version: str,
@@ -53,6 +58,9 @@ def _make(tools: WineTools, runner: Runner, path: Path) -> str:
     with WineSession(tools, runner, path) as wine:
         wine.boot("--init")
         wine.run(runner, ["winecfg", "/v", WINDOWS_VERSION], name="winecfg", timeout=300)
+        wine.run(runner, ["reg", "add", _CONTROL_KEY, "/v", "ServicesPipeTimeout", "/t",
+                          "REG_SZ", "/d", SERVICES_PIPE_TIMEOUT_MS, "/f"],
+                 name="wine-reg-services-timeout", timeout=120)
         done = wine.run(runner, ["reg", "query", _NT_KEY, "/v", "CurrentBuild"],
                         name="wine-reg-query", timeout=120, check=False)
     # The session's end (wineserver -k) wrote the registry to disk.
