@@ -128,6 +128,9 @@ class ImageClient:
         return Downloaded(size, sha512.hexdigest(), md5.hexdigest(),
                           time.monotonic() - started)
 
+    def delete(self, image_id: str) -> None:
+        self._call("DELETE", f"/v2/images/{image_id}", (204,))
+
     def cache(self) -> dict[str, Any]:
         """``GET /v2/cache``: the node's cached and queued images."""
         data: dict[str, Any] = self._call("GET", "/v2/cache", (200,)).json()
