@@ -97,12 +97,15 @@ class ImageClient:
 
     def wait_for(self, image_id: str, status: str, *, timeout: float = 120,
                  stores: tuple[str, ...] = ()) -> dict[str, Any]:
-        """The image once its status is ``status`` (and it is in every one of ``stores``)."""
+        """The image once its status is ``status``, it is in every one of ``stores`` and
+        no import holds it (``os_glance_import_task``: the image turns active before its
+        import task ends, and another import is refused with 409 until then)."""
         deadline = time.monotonic() + timeout
         while True:
             image = self.show(image_id)
             have = set(str(image.get("stores", "")).split(","))
-            if image["status"] == status and have.issuperset(stores):
+            if (image["status"] == status and have.issuperset(stores)
+                    and "os_glance_import_task" not in image):
                 return image
             if time.monotonic() > deadline:
                 raise InfraError(f"image {image_id} is {image['status']} in "
