@@ -358,8 +358,10 @@ class Run:
             save_kept(self.private, self.run_id, self.opts.backend,  # for --stack RUN_ID
                       {name: (backend.settings, backend.platform_info())
                        for name, backend in self.backends.items()})
+            again = (f"; tempest against it again: `winci run --stack {self.run_id}`"
+                     if self.opts.backend == "local" else "")
             self.progress.say("--keep: the stack stays up (end it with `winci down "
-                              f"--run-id {self.run_id}`)")
+                              f"--run-id {self.run_id}`{again})")
             for backend in self.backends.values():
                 creds = backend.write_credentials()
                 for name, url in backend.endpoints().items():

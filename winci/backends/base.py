@@ -27,6 +27,9 @@ composition (:mod:`winci.backends.shared`, :mod:`winci.stack`):
   Keystone as native processes (the :mod:`winci.stack` parts the local backend uses)
   and Glance's API under the Windows interpreter, and ``executor`` runs Glance's tests
   there.
+- :class:`winci.backends.kept.KeptBackend` (``--stack RUN_ID``): the stack a ``--keep``
+  run left up, for the tempest lane; ``prepare`` makes tempest's venv only, ``up``
+  checks the services answer, ``down`` leaves them up.
 
 :mod:`winci.backends` names them for ``--backend`` (and ``--platform``).
 """

@@ -23,7 +23,7 @@ from typing import Any
 
 import requests
 
-from winci.backends.base import Backend, BackendConfig, Step
+from winci.backends.base import BackendConfig, Step
 from winci.backends.shared import publish_configs
 from winci.envs import ensure_env
 from winci.envs.specs import tempest_env
@@ -181,7 +181,3 @@ class KeptBackend:
 
     def down(self) -> None:
         pass  # the kept run's stack stays up: `winci down` ends it
-
-
-def _is_backend(backend: KeptBackend) -> Backend:
-    return backend  # mypy checks that KeptBackend implements the interface
