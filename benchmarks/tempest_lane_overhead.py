@@ -35,7 +35,7 @@ import time
 from pathlib import Path
 
 from winci.host.paths import cache_dir
-from winci.lanes.tempest import IMAGE_REGEX
+from winci.lanes.tempest import LANE_REGEX
 
 
 def timed(cmd: list[str], cwd: Path | None = None) -> float:
@@ -57,7 +57,7 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--concurrency", type=int, default=os.cpu_count() or 2)
     parser.add_argument("--platform", choices=("linux", "wine"), default="linux")
-    parser.add_argument("--filter", default=IMAGE_REGEX,
+    parser.add_argument("--filter", default=LANE_REGEX,
                         help="the tests both sides run (default: the lane's own regex)")
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="winci-bench-tempest-"))

@@ -13,7 +13,7 @@ import pytest
 
 from winci.docker.images import GlanceInfo, service_requirements
 from winci.envs.specs import GLANCE_TEMPEST_PLUGIN_VERSION, TEMPEST_VERSION, tempest_env
-from winci.lanes.tempest import IMAGE_REGEX
+from winci.lanes.tempest import LANE_REGEX
 from winci.stack.settings import StackSettings, render
 
 
@@ -57,7 +57,7 @@ def test_the_plugin_is_pinned_beside_tempest_in_the_venv_and_the_image() -> None
     "glance_tempest_plugin.tests.rbac.v2.metadefs.test_tags.ProjectReaderTests.test_get_tags",
 ])
 def test_the_lane_selects_both_suites(test_id: str) -> None:
-    assert re.search(IMAGE_REGEX, test_id)  # as stestr matches a filter
+    assert re.search(LANE_REGEX, test_id)  # as stestr matches a filter
 
 
 @pytest.mark.parametrize("test_id", [
@@ -67,7 +67,7 @@ def test_the_lane_selects_both_suites(test_id: str) -> None:
     "tempest.scenario.test_image.T.test_x",
 ])
 def test_the_lane_selects_nothing_else(test_id: str) -> None:
-    assert not re.search(IMAGE_REGEX, test_id)
+    assert not re.search(LANE_REGEX, test_id)
 
 
 def test_secure_rbac_is_enforced_where_the_plugin_expects_it(

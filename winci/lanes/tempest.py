@@ -13,7 +13,7 @@ from winci.stack.settings import render
 
 # ``^(?:tempest\.api\.image\.|glance_tempest_plugin\.)``: both suites; ``--filter``
 # replaces it (``--filter '^glance_tempest_plugin\.'`` runs the plugin alone).
-IMAGE_REGEX = "^(?:" + "|".join(re.escape(s.prefix) for s in LANE_SUITES["tempest"]) + ")"
+LANE_REGEX = "^(?:" + "|".join(re.escape(s.prefix) for s in LANE_SUITES["tempest"]) + ")"
 
 
 def _stack(ctx: LaneContext) -> tuple[LaneStack, Path]:
@@ -56,6 +56,6 @@ def tempest_suite(ctx: LaneContext, stream: Path, ids: list[str] | None) -> Pass
                          stream=stream, ids=ids, run_args=["run"],
                          env={"TEMPEST_CONFIG_DIR": (ws / "etc").as_posix(),
                               "TEMPEST_CONFIG": "tempest.conf"},
-                         label="tempest", test_filter=ctx.filter or IMAGE_REGEX)
+                         label="tempest", test_filter=ctx.filter or LANE_REGEX)
     stack.check_alive()
     return result
