@@ -439,10 +439,25 @@ def test_ending_the_server_ends_every_worker(stack: WineBackend) -> None:
     port = stack.settings.glance_port
     assert _listening(port)
     glance.service.popen.send_signal(signal.SIGTERM)
-    gone, alive = psutil.wait_procs(workers, timeout=30)
+    glance.service.popen.wait(timeout=60)
+    gone, alive = psutil.wait_procs(workers, timeout=60)
     assert alive == [] and len(gone) == 2
-    deadline = time.monotonic() + 15
+    deadline = time.monotonic() + 30
     while _listening(port) and time.monotonic() < deadline:
         time.sleep(0.5)
-    assert not _listening(port)
+    assert not _listening(port), _listeners(port)
     glance.service.stop()
+
+
+def _listeners(port: int) -> list[str]:
+    """Who still listens on ``port``: each host process with its command line."""
+    found = []
+    for conn in psutil.net_connections(kind="tcp"):
+        if conn.laddr and conn.laddr.port == port and conn.status == psutil.CONN_LISTEN:
+            try:
+                proc = psutil.Process(conn.pid) if conn.pid else None
+                what = " ".join(proc.cmdline()) if proc else "?"
+            except psutil.Error:
+                what = "(gone)"
+            found.append(f"pid {conn.pid}: {what}")
+    return found
