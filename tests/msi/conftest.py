@@ -1,15 +1,18 @@
 """Fixtures of the MSI build's tests: a runner, a tiny stage laid out as the real one
-is (python\\, share\\, service\\), and the msitools/wixl programs when installed."""
+is (python\\, share\\, service\\), and the msitools/wixl programs, installed as
+``winci build msi`` installs them (root on Debian) when missing."""
 
 from __future__ import annotations
 
+import os
 import shutil
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from winci.msi.tools import MsiTools
+from winci.msi.tools import INSTALL_HINT, MsiTools, ensure_msi_tools, find_msi_tools
 from winci.procs import Runner
 
 # A small stage: folders nested, one empty, names an XML attribute must quote.
@@ -45,13 +48,20 @@ def runner(tmp_path: Path) -> Iterator[Runner]:
         yield r
 
 
-@pytest.fixture
-def msi_tools() -> MsiTools:
-    """wixl and msitools (the mingw compiler is not needed by these tests)."""
-    found = {name: shutil.which(name) for name in ("wixl", "msiinfo", "msibuild")}
-    missing = [name for name, path in found.items() if path is None]
-    if missing:
-        pytest.skip(f"{', '.join(missing)} not installed (apt-get install wixl msitools)")
-    gcc = shutil.which("x86_64-w64-mingw32-gcc") or "x86_64-w64-mingw32-gcc"
-    return MsiTools(Path(found["wixl"] or ""), Path(found["msiinfo"] or ""),
-                    Path(found["msibuild"] or ""), Path(gcc))
+def _can_install() -> bool:
+    return (sys.platform != "win32" and os.geteuid() == 0
+            and shutil.which("apt-get") is not None)
+
+
+@pytest.fixture(scope="session")
+def msi_tools(tmp_path_factory: pytest.TempPathFactory) -> MsiTools:
+    """wixl and msitools, and the mingw compiler (the custom action DLL); skipped only
+    where they are missing and cannot be installed (not root on Debian)."""
+    tools = find_msi_tools()
+    if tools is not None:
+        return tools
+    if not _can_install():
+        pytest.skip(f"the MSI tools are not installed and cannot be installed here: "
+                    f"{INSTALL_HINT}")
+    with Runner(tmp_path_factory.mktemp("msi-tools"), run_id="test-msi-tools") as runner:
+        return ensure_msi_tools(runner)
