@@ -18,6 +18,7 @@ import secrets
 import signal
 import socket
 import time
+import warnings
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -31,6 +32,8 @@ from winci.backends.wine import WineBackend
 from winci.host.memory import PeakRss
 from winci.platforms.wine.install import WineTools
 from winci.procs import Completed, Runner
+from winci.procs.runner import CHILD_ENV
+from winci.procs.tree import processes_with_env
 from winci.stack.image_client import ImageClient, random_chunks
 from winci.ui import Progress
 from winci.worktree.prepared import PreparedTree
@@ -445,7 +448,17 @@ def test_ending_the_server_ends_every_worker(stack: WineBackend) -> None:
     deadline = time.monotonic() + 30
     while _listening(port) and time.monotonic() < deadline:
         time.sleep(0.5)
-    assert not _listening(port), _listeners(port)
+    if _listening(port):
+        # Seen twice in CI runs on a loaded machine (never in runs by hand): the socket outlived every
+        # Windows process that had a handle to it, held by wineserver alone. Nothing of
+        # the service may be left; the socket's object in wineserver is Wine's
+        # (docs/wine-platform.md, "Wine limitations met").
+        left = processes_with_env(CHILD_ENV, glance.service.tag)
+        listeners = _listeners(port)
+        assert left == [] and listeners and all("wineserver" in who for who in listeners), \
+            (left, listeners)
+        warnings.warn(f"port {port}: held by wineserver alone after the server and its "
+                      f"workers ended ({listeners})", stacklevel=1)
     glance.service.stop()
 
 
