@@ -449,9 +449,9 @@ def test_ending_the_server_ends_every_worker(stack: WineBackend) -> None:
     while _listening(port) and time.monotonic() < deadline:
         time.sleep(0.5)
     if _listening(port):
-        # Seen twice in CI runs on a loaded machine (never in runs by hand): the socket outlived every
-        # Windows process that had a handle to it, held by wineserver alone. Nothing of
-        # the service may be left; the socket's object in wineserver is Wine's
+        # Seen twice in CI runs on a loaded machine (never in runs by hand): the socket
+        # outlived every Windows process that had a handle to it, held by wineserver
+        # alone. Nothing of the service may be left; the socket's object in wineserver is Wine's
         # (docs/wine-platform.md, "Wine limitations met").
         left = processes_with_env(CHILD_ENV, glance.service.tag)
         listeners = _listeners(port)
