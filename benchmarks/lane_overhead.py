@@ -28,26 +28,18 @@ import argparse
 import contextlib
 import json
 import os
-import statistics
 import subprocess
 import sys
 import tempfile
-import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from pathlib import Path
+
+from paired import paired_rounds, print_ratios, timed
 
 from winci.procs import Runner
 from winci.stack.mariadb import MariaDBServer
 
 CITEST = ("openstack_citest", "openstack_citest")  # oslo.db's fixed test credentials
-
-
-def timed(cmd: list[str], cwd: Path | None = None,
-          env: Mapping[str, str] | None = None) -> float:
-    start = time.perf_counter()
-    subprocess.run(cmd, cwd=cwd, env=dict(env) if env is not None else None,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
-    return time.perf_counter() - start
 
 
 @contextlib.contextmanager
@@ -116,24 +108,11 @@ def main() -> int:
         citest = (stack.enter_context(citest_database(tmp / "db"))
                   if args.lane == "functional" else None)
         env = bare_env(args.lane, tmp, citest)
-        bare: list[float] = []
-        ours: list[float] = []
-        for i in range(args.rounds):
-            # each round is a pair run back to back, the order swapped every round, so
-            # that a change of the machine's load hits both sides alike
-            ours_cmd = [*winci, "--out", str(tmp / f"r{i}")]
-            for side in (("bare", "ours") if i % 2 == 0 else ("ours", "bare")):
-                if side == "bare":
-                    bare.append(timed(bare_cmd, cwd=tree, env=env))
-                else:
-                    ours.append(timed(ours_cmd))
-            print(f"round {i + 1}: bare stestr {bare[-1]:.1f}s, winci run {args.lane} "
-                  f"{ours[-1]:.1f}s (ratio {ours[-1] / bare[-1]:.3f})", flush=True)
-    b, w = statistics.median(bare), statistics.median(ours)
-    paired = statistics.median(o / r for o, r in zip(ours, bare, strict=True))
-    print(f"\nmedian bare stestr: {b:.1f}s\nmedian winci run {args.lane}: {w:.1f}s\n"
-          f"ratio of the medians: {w / b:.3f} (winci adds {w - b:+.1f}s)\n"
-          f"median of the paired ratios: {paired:.3f} (target <= 1.10)")
+        names = ("bare stestr", f"winci run {args.lane}")
+        bare, ours = paired_rounds(args.rounds, names, (
+            lambda i: timed(bare_cmd, cwd=tree, env=env)[0],
+            lambda i: timed([*winci, "--out", str(tmp / f"r{i}")])[0]))
+    print_ratios(names, bare, ours, target="<= 1.10")
     where_it_went(tmp / f"r{args.rounds - 1}", args.lane)
     return 0
 

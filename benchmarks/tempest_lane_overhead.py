@@ -31,18 +31,12 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
+
+from paired import paired_rounds, print_ratios, timed
 
 from winci.host.paths import cache_dir
 from winci.lanes.tempest import LANE_REGEX
-
-
-def timed(cmd: list[str], cwd: Path | None = None) -> float:
-    start = time.perf_counter()
-    subprocess.run(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                   check=False)
-    return time.perf_counter() - start
 
 
 def stestr_seconds(log: Path) -> float | None:
@@ -81,26 +75,12 @@ def main() -> int:
         workspace = cache_dir() / "runs" / run_id / "tempest-workspace"
         bare_cmd = [tempest, "run", "--regex", args.filter, "--concurrency",
                     str(args.concurrency)]
-        bare: list[float] = []
-        ours: list[float] = []
-        outs: list[Path] = []
-        for i in range(args.rounds):
-            # each round a pair run back to back, the order swapped every round, so that
-            # a change of the machine's load hits both sides alike
-            outs.append(tmp / f"r{i}")
-            ours_cmd = [*winci, "--stack", run_id, "--out", str(outs[-1])]
-            for side in (("bare", "ours") if i % 2 == 0 else ("ours", "bare")):
-                if side == "bare":
-                    bare.append(timed(bare_cmd, cwd=workspace))
-                else:
-                    ours.append(timed(ours_cmd))
-            print(f"round {i + 1}: bare tempest run {bare[-1]:.1f}s, winci run --stack "
-                  f"{ours[-1]:.1f}s (ratio {ours[-1] / bare[-1]:.3f})", flush=True)
-        b, w = statistics.median(bare), statistics.median(ours)
-        paired = statistics.median(o / r for o, r in zip(ours, bare, strict=True))
-        print(f"\nmedian bare tempest run: {b:.1f}s\nmedian winci run --stack: {w:.1f}s\n"
-              f"ratio of the medians: {w / b:.3f} (winci adds {w - b:+.1f}s)\n"
-              f"median of the paired ratios: {paired:.3f} (target <= 1.15)")
+        outs = [tmp / f"r{i}" for i in range(args.rounds)]
+        names = ("bare tempest run", "winci run --stack")
+        bare, ours = paired_rounds(args.rounds, names, (
+            lambda i: timed(bare_cmd, cwd=workspace)[0],
+            lambda i: timed([*winci, "--stack", run_id, "--out", str(outs[i])])[0]))
+        print_ratios(names, bare, ours, target="<= 1.15")
         where(outs, lane)
     finally:
         subprocess.run([sys.executable, "-m", "winci", "down", "--run-id", run_id],

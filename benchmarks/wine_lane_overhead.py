@@ -33,9 +33,10 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+
+from paired import paired_rounds, print_ratios, timed
 
 from winci.platforms.wine.prefix import to_windows_path
 from winci.platforms.wine.provision import open_wine
@@ -43,17 +44,6 @@ from winci.procs import Runner
 from winci.worktree.tree import tree_path_env
 
 LANES = {"linux": ("unit", "stestr-unit"), "wine": ("unit@wine", "stestr-unit-wine")}
-
-
-def timed(cmd: Sequence[str | os.PathLike[str]], *, cwd: Path | None = None,
-          env: Mapping[str, str] | None = None) -> tuple[float, int]:
-    """Seconds and exit code; stdin /dev/null and a pipe for output (python.exe under
-    Wine cannot start with a regular file as a standard stream)."""
-    start = time.perf_counter()
-    done = subprocess.run(cmd, cwd=cwd, env=dict(env) if env is not None else None,
-                          stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                          stderr=subprocess.STDOUT, check=False)
-    return time.perf_counter() - start, done.returncode
 
 
 def median_of(runs: int, cmd: Sequence[str | os.PathLike[str]], **kw: object) -> float:
@@ -149,22 +139,18 @@ def main() -> int:
         print(f"the warm-up ran in a private work tree ({tree}), so another winci run holds "
               "the shared one: run the benchmark when no other winci run is going")
         return 2
-    times: dict[str, list[float]] = {"linux": [], "wine": []}
-    for i in range(args.rounds):
-        for platform in (("linux", "wine") if i % 2 == 0 else ("wine", "linux")):
+
+    def side(platform: str) -> Callable[[int], float]:
+        def run(i: int) -> float:
             out = tmp / f"r{i}-{platform}"
-            times[platform].append(timed([*commands[platform], "--out", str(out)])[0])
+            seconds = timed([*commands[platform], "--out", str(out)])[0]
             facts[platform] = run_facts(out, platform)
-        linux, wine = times["linux"][-1], times["wine"][-1]
-        print(f"round {i + 1}: winci run unit {linux:.1f}s, --platform wine {wine:.1f}s "
-              f"(ratio {wine / linux:.2f})", flush=True)
-    med_l, med_w = statistics.median(times["linux"]), statistics.median(times["wine"])
-    paired = statistics.median(w / lx for w, lx in zip(times["wine"], times["linux"],
-                                                        strict=True))
-    print(f"\nmedian winci run unit (Linux): {med_l:.1f}s\n"
-          f"median winci run unit --platform wine: {med_w:.1f}s\n"
-          f"ratio of the medians: {med_w / med_l:.2f} (Wine adds {med_w - med_l:+.1f}s)\n"
-          f"median of the paired ratios: {paired:.2f}")
+            return seconds
+        return run
+
+    names = ("winci run unit (Linux)", "winci run unit --platform wine")
+    linux, wine = paired_rounds(args.rounds, names, (side("linux"), side("wine")))
+    print_ratios(names, linux, wine, target="<= 6", adds="Wine adds")
     where_the_time_goes(facts["linux"], facts["wine"], runs=args.start_ups, tmp=tmp)
     return 0
 
