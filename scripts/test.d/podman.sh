@@ -96,11 +96,22 @@ PY
 }
 old_pid=""; old_key=""
 if [ -e "$STATE" ]; then read -r old_pid old_key <"$STATE" || true; fi
-if api_ok && [ "$old_key" = "$key" ]; then
+# The service's working folder must still exist: conmon starts each container there
+# ("Failed to get working directory" otherwise), and a service started by an older
+# script from a checkout since deleted (a CI's clean clone) has lost it.
+lost_cwd=""
+if [ -n "$old_pid" ] && [[ "$(readlink "/proc/$old_pid/cwd" 2>/dev/null)" == *" (deleted)" ]]; then
+    lost_cwd=1
+fi
+if api_ok && [ "$old_key" = "$key" ] && [ -z "$lost_cwd" ]; then
     say "podman API service answers on $SOCK (already running, pid $old_pid)"
 else
     if [ -n "$old_pid" ] && kill -0 "$old_pid" 2>/dev/null; then
-        say "restarting the podman API service (pid $old_pid): its settings changed"
+        if [ -n "$lost_cwd" ]; then
+            say "restarting the podman API service (pid $old_pid): the folder it was started in is gone"
+        else
+            say "restarting the podman API service (pid $old_pid): its settings changed"
+        fi
         kill "$old_pid"
         for _ in $(seq 1 50); do kill -0 "$old_pid" 2>/dev/null || break; sleep 0.2; done
     elif api_ok; then
@@ -109,6 +120,8 @@ else
     fi
     rm -f "$SOCK"
     say "starting podman system service on unix://$SOCK (log: $LOG_DIR/service.log)"
+    # from /, so that it outlives the checkout that started it
+    cd /
     CONTAINERS_CONF="$CONF" BUILDAH_FORMAT=docker nohup "${PODMAN[@]}" system service \
         --time=0 "unix://$SOCK" >>"$LOG_DIR/service.log" 2>&1 </dev/null &
     echo "$! $key" >"$STATE"
