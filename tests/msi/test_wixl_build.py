@@ -6,6 +6,7 @@ mingw-w64, byte-identical. Skipped with the reason where the programs are missin
 from __future__ import annotations
 
 import datetime
+import os
 import shutil
 import sys
 from pathlib import Path
@@ -13,7 +14,7 @@ from pathlib import Path
 import olefile
 import pytest
 
-from winci.msi import build, summary, tables
+from winci.msi import build, stage, summary, tables
 from winci.msi.tools import MsiTools
 from winci.procs import Runner
 
@@ -30,9 +31,15 @@ PACKAGE = "0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9"
 EPOCH = 1_600_000_000
 
 
-def _build(runner: Runner, tools: MsiTools, work: Path) -> tuple[Path, int, bytes]:
-    """The MSI as winci builds it, from a stage in ``work``; also wixl's own bytes."""
+def _build(runner: Runner, tools: MsiTools, work: Path,
+           written: int | None = None) -> tuple[Path, int, bytes]:
+    """The MSI as winci builds it, from a stage in ``work`` (its files written at the
+    time ``written``, or now); also wixl's own bytes."""
     staged = make_stage(work / "stage")
+    if written is not None:
+        for path in staged.rglob("*"):
+            os.utime(path, (written, written))
+    stage.set_times(staged, EPOCH)
     ca = work / "runpython.dll"
     ca.write_bytes(b"MZ custom action")
     msi = work / "out" / f"glance-{VERSION}-x64.msi"
@@ -122,8 +129,9 @@ def test_the_summary_has_fixed_times_and_package_code(built: tuple[Path, int]) -
 
 def test_two_builds_are_byte_identical(runner: Runner, msi_tools: MsiTools,
                                        tmp_path: Path) -> None:
-    first, _, raw_first = _build(runner, msi_tools, tmp_path / "a")
-    second, _, raw_second = _build(runner, msi_tools, tmp_path / "b")
+    # stages written minutes apart, as two builds' are: the cabinet records file times
+    first, _, raw_first = _build(runner, msi_tools, tmp_path / "a", EPOCH + 60)
+    second, _, raw_second = _build(runner, msi_tools, tmp_path / "b", EPOCH + 300)
     assert raw_first != raw_second  # wixl's own: its time and a random package code
     assert first.read_bytes() == second.read_bytes()
 

@@ -96,6 +96,12 @@ def stage(runner: Runner, *, release: str, minor: str, env: Path, tree: Path,
     (dest / "service").mkdir()
     for exe in SERVICE_EXES:
         shutil.copyfile(python / "python.exe", dest / "service" / exe)
-    for path in sorted(dest.rglob("*"), reverse=True):
-        os.utime(path, (epoch, epoch), follow_symlinks=False)
+    set_times(dest, epoch)
     return dest
+
+
+def set_times(root: Path, epoch: int) -> None:
+    """Give everything under ``root`` the mtime ``epoch``: wixl's cabinet records each
+    file's time, so without this two builds of the same tree differ."""
+    for path in sorted(root.rglob("*"), reverse=True):
+        os.utime(path, (epoch, epoch), follow_symlinks=False)
