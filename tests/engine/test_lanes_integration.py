@@ -102,6 +102,16 @@ def _check_image_tests(out: Path, res: subprocess.CompletedProcess[str]) -> None
     assert "mysql+pymysql://glance:********@127.0.0.1" in glance_conf
     # services logged; the stack is kept up, the image web server with it
     assert (out / "logs" / "glance-api.log").stat().st_size > 0
+    # the second API (image_remote): tempest's remote import and delete ran (staged on
+    # one API, imported or deleted through the other, which proxied them), its config
+    # published masked too
+    junit = (out / "tempest" / "junit.xml").read_text()
+    assert "test_remote_import" in junit and "test_remote_delete" in junit
+    assert not [s for s in summary["skips"] if "test_remote" in s["id"]], summary["skips"]
+    remote_log = (out / "logs" / "glance-remote" / "glance-api.log").read_text()
+    assert "Proxying POST request to host" in remote_log
+    assert "password = ********" in (out / "config" / "glance-remote" /
+                                     "glance-api.conf").read_text()
     assert "verdict: SUCCESS" in res.stdout
     assert {p.name() for p in processes_of(verdict["run_id"])} >= {"mariadbd"}
 

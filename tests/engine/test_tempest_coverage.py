@@ -123,6 +123,24 @@ def test_imports_and_cache_are_enabled_on_both_sides(
     assert glance.get("DEFAULT", "image_cache_dir")
 
 
+@pytest.mark.parametrize("remote_port", [None, 21005])
+def test_the_remote_tests_run_only_with_a_second_api(tmp_path: Path,
+                                                     remote_port: int | None) -> None:
+    """tempest's remote import, delete and cache tests need ``image_remote`` in the
+    catalog (the local and wine stacks' second API); the docker stack has none, so its
+    tempest.conf must not name one (tempest would fail to find the endpoint)."""
+    s = StackSettings(run_id="r", state_dir=tmp_path, log_dir=tmp_path,
+                      glance_remote_port=remote_port)
+    image = _ini(render("tempest.conf.j2", s, tmp_path / "tempest.conf",
+                        state_dir=tmp_path.as_posix()))["image"]
+    if remote_port is None:
+        assert "alternate_image_endpoint" not in image
+    else:
+        assert image["alternate_image_endpoint"] == "image_remote"
+        assert image["alternate_image_endpoint_type"] == "public"
+        assert s.glance_remote_url == f"http://127.0.0.1:{remote_port}"
+
+
 def test_keystone_caches_in_its_process(rendered: dict[str, configparser.ConfigParser]) -> None:
     keystone = rendered["keystone"]
     # without it every token validation reads role assignments from the database

@@ -187,6 +187,11 @@ def test_several_windows_workers_serve_one_socket(stack: WineBackend,
     assert folders["file1"] == "\\\\winci-sofs\\glance\\images/file1"
     assert folders["os_glance_staging_store"] == "S:\\node/staging"
     assert stack.platform_info()["image_share"]["unc"] == "\\\\winci-sofs\\glance"  # type: ignore[index]
+    # the second API (image_remote) on Windows CPython too: the same stores, its own state
+    remote = stack.platform_info()["glance_api_remote"]
+    assert isinstance(remote, dict) and remote["sys_platform"] == "win32", remote
+    assert remote["folders"]["file1"] == folders["file1"]
+    assert remote["folders"]["os_glance_staging_store"] == "S:\\node2/staging"
     # no secret in the access log: requests' paths only
     logs = [stack.glance.own_log, stack.glance.service.log]  # type: ignore[union-attr]
     for log in logs:

@@ -4,10 +4,12 @@ launcher's waitress otherwise; the folders the config gives Glance, read back.""
 
 from __future__ import annotations
 
+import configparser
 from pathlib import Path
 
 import pytest
 
+from winci.errors import InfraError
 from winci.procs import Runner
 from winci.stack.services import (
     API_SERVER,
@@ -29,7 +31,8 @@ def _glance(tmp_path: Path, runner: Runner, *, queue: bool, **kw: object) -> Gla
         (tree / "glance" / "cmd").mkdir(parents=True, exist_ok=True)
         (tree / "glance" / "cmd" / "api_waitress.py").write_text("", encoding="utf-8")
     settings = StackSettings(run_id="r1", state_dir=tmp_path / "state",
-                             log_dir=tmp_path / "logs", glance_port=21002)
+                             log_dir=tmp_path / "logs", glance_port=21002,
+                             glance_remote_port=21003)
     return Glance(settings, HostPython(runner, tmp_path / "venv"), tree, **kw)  # type: ignore[arg-type]
 
 
@@ -85,3 +88,46 @@ def test_default_places_are_the_host_folders(tmp_path: Path) -> None:
     folders = configured_folders(glance.config)
     assert folders["file1"] == f"{glance.settings.store_dir.as_posix()}/file1"
     assert folders["image_cache_dir"] == f"{glance.config_dir.as_posix()}/image-cache"
+
+
+def _conf(path: Path) -> configparser.ConfigParser:
+    parser = configparser.ConfigParser(interpolation=None)
+    parser.read(path, encoding="utf-8")
+    return parser
+
+
+def test_the_second_api_shares_the_stores_not_the_node_state(tmp_path: Path) -> None:
+    with Runner(tmp_path / "logs") as runner:
+        first = _glance(tmp_path, runner, queue=True)
+        second = Glance(first.settings, first.python, first.tree, remote=True, workers=1)
+    first.configure()
+    second.configure()
+    one, two = _conf(first.config), _conf(second.config)
+    # each API names itself: the proxying of distributed import goes by these
+    assert one["DEFAULT"]["worker_self_reference_url"] == "http://127.0.0.1:21002"
+    assert two["DEFAULT"]["worker_self_reference_url"] == "http://127.0.0.1:21003"
+    assert two["DEFAULT"]["public_endpoint"] == "http://127.0.0.1:21003"
+    assert two["import_filtering_opts"]["allowed_ports"].endswith(",21003]")
+    # the same database and image stores...
+    assert one["database"]["connection"] == two["database"]["connection"]
+    assert first.folders["file1"] == second.folders["file1"]
+    assert first.folders["file2"] == second.folders["file2"]
+    # ...but staging, tasks, the image cache, the locks and the logs of its own
+    for key in ("os_glance_staging_store", "os_glance_tasks_store", "image_cache_dir",
+                "lock_path"):
+        assert first.folders[key] != second.folders[key], key
+    assert second.config_dir != first.config_dir
+    assert second.own_log.parent == first.own_log.parent / "glance-remote"
+    assert two["DEFAULT"]["log_file"] == second.own_log.as_posix()
+    args = second.server_args()
+    assert args[args.index("--") + 1:] == ["--bind", "127.0.0.1:21003", "--workers", "1",
+                                           "--access-log"]
+    assert args[args.index("--name") + 1] == "glance-remote-api"
+
+
+def test_a_second_api_needs_its_port(tmp_path: Path) -> None:
+    settings = StackSettings(run_id="r1", state_dir=tmp_path / "state",
+                             log_dir=tmp_path / "logs")
+    assert settings.glance_remote_url is None  # a stack has none unless given a port
+    with Runner(tmp_path / "logs") as runner, pytest.raises(InfraError, match="no port"):
+        Glance(settings, HostPython(runner, tmp_path / "venv"), tmp_path, remote=True)

@@ -24,7 +24,7 @@ from typing import Any
 import requests
 
 from winci.backends.base import BackendConfig, Step
-from winci.backends.shared import publish_configs
+from winci.backends.shared import endpoints, publish_configs
 from winci.envs import ensure_env
 from winci.envs.specs import tempest_env
 from winci.errors import InfraError, UsageError
@@ -152,8 +152,7 @@ class KeptBackend:
 
     def endpoints(self) -> dict[str, str]:
         s = self.settings
-        return {"keystone": f"{s.keystone_url}/v3", "glance": s.glance_url,
-                "image web server": s.web_url}
+        return endpoints(s, database=False)
 
     def citest_url(self) -> str | None:
         return None
@@ -165,8 +164,11 @@ class KeptBackend:
 
     def check_alive(self) -> None:
         s = self.settings
-        for what, url in (("Keystone", f"{s.keystone_url}/v3"), ("Glance", s.glance_url),
-                          ("the image web server", f"{s.web_url}/{IMAGE_NAME}")):
+        checks = [("Keystone", f"{s.keystone_url}/v3"), ("Glance", s.glance_url),
+                  ("the image web server", f"{s.web_url}/{IMAGE_NAME}")]
+        if s.glance_remote_url is not None:
+            checks.append(("The second Glance API (image_remote)", s.glance_remote_url))
+        for what, url in checks:
             if not _answers(url):
                 raise InfraError(f"{what} of kept run {self.kept.run_id} does not answer "
                                  f"at {url}", f"bring it up again with `winci run tempest "

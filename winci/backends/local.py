@@ -7,8 +7,9 @@ Glance process of the run (stestr and its workers, ``glance-manage``, the API) g
 work tree first on its path (:func:`~winci.worktree.tree.tree_path_env`), so runs of
 different trees share the venv without seeing each other's code. The stack comes up on
 demand: the functional lane needs only the database (for oslo.db's ``openstack_citest``
-tests), tempest needs everything. Each lane runs its programs from its venv
-(:class:`LocalExecutor`).
+tests), tempest needs everything: Glance's API and a second one, tempest's
+``image_remote`` (:func:`~winci.backends.shared.start_glances`). Each lane runs its
+programs from its venv (:class:`LocalExecutor`).
 """
 
 from __future__ import annotations
@@ -21,9 +22,13 @@ from typing import Any
 from winci.backends.base import BackendConfig, Step
 from winci.backends.shared import (
     HostServices,
+    glance_facts,
     native_tempest_envs,
     publish_configs,
     stack_settings,
+    start_glances,
+    stop_glances,
+    want_remote_glance,
     write_credentials,
 )
 from winci.envs import ensure_env
@@ -34,7 +39,7 @@ from winci.lanes.executor import LocalExecutor
 from winci.platforms import PLATFORMS
 from winci.procs import Runner
 from winci.runfolder import Manifest
-from winci.stack.services import Glance, HostPython
+from winci.stack.services import DEFAULT_WORKERS, Glance, HostPython
 from winci.ui import Progress
 from winci.worktree.prepared import PreparedTree
 from winci.worktree.tree import TREE_ON_PATH_LAYOUT, ensure_tree_metadata, tree_path_env
@@ -55,7 +60,12 @@ class LocalBackend:
         self.keystone_venv: Path | None = None
         self.tempest_venv: Path | None = None
         self.host = HostServices(self.settings, runner, self.notes)
-        self.glance: Glance | None = None
+        self.glances: list[Glance] = []  # the API, then the second one (image_remote)
+
+    @property
+    def glance(self) -> Glance | None:
+        """Glance's API (the first of :attr:`glances`), once it is being brought up."""
+        return self.glances[0] if self.glances else None
 
     # -- environments -------------------------------------------------------------------
     def prepare(self, tree: PreparedTree, progress: Progress) -> None:
@@ -79,13 +89,12 @@ class LocalBackend:
 
     def platform_info(self) -> dict[str, Any]:
         """Where Glance's Python ran: this host's interpreter (its venvs are made by it)
-        and, once the API is up, what its own processes said (``glance_api``)."""
+        and, once the APIs are up, what their own processes said (``glance_api``,
+        ``glance_api_remote``)."""
         info: dict[str, Any] = {"name": "linux", "label": PLATFORMS["linux"].label,
                                 "python": platform.python_version(),
                                 "sys_version": sys.version, "sys_platform": sys.platform}
-        if self.glance is not None and (api := self.glance.serving_facts()):
-            info["glance_api"] = api
-        return info
+        return info | glance_facts(self.glances)
 
     def executor(self, lane: str) -> LocalExecutor:
         if lane == "tempest":
@@ -110,15 +119,13 @@ class LocalBackend:
         if tree is None or kvenv is None or gvenv is None:
             raise InfraError("the local stack needs its environments first",
                              "the run prepares them with the tempest lane")
+        want_remote_glance(self.settings)
         self.host.up(step, kvenv)
-        step("glance")
-        self.glance = Glance(self.settings, HostPython(self.runner, gvenv), tree.path)
-        self.glance.configure()
-        self.glance.migrate()
-        self.glance.start()
+        start_glances(step, self.settings, HostPython(self.runner, gvenv), tree.path,
+                      self.glances, workers=DEFAULT_WORKERS)
 
     def check_alive(self) -> None:
-        self.host.check_alive(self.glance.service if self.glance is not None else None)
+        self.host.check_alive(*(glance.service for glance in self.glances))
 
     def endpoints(self) -> dict[str, str]:
         return self.host.endpoints()
@@ -130,7 +137,6 @@ class LocalBackend:
         publish_configs(self.settings, dest)
 
     def down(self) -> None:
-        if self.glance is not None and self.glance.service is not None:
-            self.glance.service.stop()
+        stop_glances(self.glances)
         self.host.down()
 

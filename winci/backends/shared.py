@@ -9,17 +9,18 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from winci.backends.base import BackendConfig
 from winci.envs import ensure_env
 from winci.envs.specs import keystone_env, tempest_env
 from winci.errors import InfraError
+from winci.host.netutil import free_port
 from winci.host.private import write_private
 from winci.masking import GLOBAL_MASKER
 from winci.procs import Runner, Service
 from winci.stack.mariadb import Database, MariaDBServer, server_binary
-from winci.stack.services import Keystone
+from winci.stack.services import Glance, GlancePlaces, Keystone, ServicePython
 from winci.stack.settings import StackSettings
 from winci.stack.webserver import IMAGE_NAME, ImageWebServer, make_qcow2
 from winci.worktree.prepared import PreparedTree
@@ -65,6 +66,8 @@ def start_image_server(settings: StackSettings, runner: Runner) -> ImageWebServe
 def endpoints(settings: StackSettings, *, database: bool) -> dict[str, str]:
     out = {"keystone": f"{settings.keystone_url}/v3", "glance": settings.glance_url,
            "image web server": settings.web_url}
+    if settings.glance_remote_url is not None:
+        out["glance (image_remote)"] = settings.glance_remote_url
     if database:
         out["mariadb"] = f"{settings.host}:{settings.db_port}"
     return out
@@ -155,6 +158,56 @@ class HostServices:
         if self.db_server is not None:
             self.db_server.stop()
             self.db_server = None
+
+
+# The second Glance API's worker processes: one (it serves a few tempest tests).
+REMOTE_WORKERS = 1
+
+
+def want_remote_glance(settings: StackSettings) -> None:
+    """Give the stack a second Glance API (tempest's ``image_remote``): a port, before
+    Keystone's catalog is written."""
+    if settings.glance_remote_port is None:
+        settings.glance_remote_port = free_port()
+
+
+def start_glances(step: Callable[[str], object], settings: StackSettings,
+                  python: ServicePython, tree: Path, started: list[Glance], *,
+                  workers: int, places: GlancePlaces | None = None,
+                  remote_places: GlancePlaces | None = None) -> None:
+    """Glance's API, then the second one (``image_remote``, :data:`REMOTE_WORKERS`
+    worker), both run by ``python``: configured, the database migrated once, started.
+    Each goes into ``started`` before it starts, so that the caller stops it whatever
+    happens next."""
+    step("glance")
+    glance = Glance(settings, python, tree, workers=workers, places=places)
+    started.append(glance)
+    glance.configure()
+    glance.migrate()
+    glance.start()
+    step("glance: the second API (image_remote)")
+    remote = Glance(settings, python, tree, workers=REMOTE_WORKERS, places=remote_places,
+                    remote=True)
+    started.append(remote)
+    remote.configure()
+    remote.start()
+
+
+def glance_facts(glances: list[Glance]) -> dict[str, Any]:
+    """What a backend's ``platform_info`` says of its Glance APIs: ``glance_api`` (who
+    served the API, its folders) and ``glance_api_remote`` (the second API's)."""
+    info: dict[str, Any] = {}
+    for key, glance in zip(("glance_api", "glance_api_remote"), glances, strict=False):
+        if facts := glance.serving_facts():
+            info[key] = facts
+    return info
+
+
+def stop_glances(glances: list[Glance]) -> None:
+    """Stop every Glance API of ``glances`` that started (idempotent)."""
+    for glance in glances:
+        if glance.service is not None:
+            glance.service.stop()
 
 
 def native_tempest_envs(runner: Runner, tree: PreparedTree,

@@ -22,12 +22,15 @@ another Python. What differs:
   run's Wine session (:class:`WinePython`), behind the native Keystone: the patch
   queue's ``glance.cmd.api_waitress`` with :data:`WORKERS` worker processes (through
   winci's launcher, whose first line names the interpreter); each worker logs its pid
-  and platform, and the access log which worker served each request;
+  and platform, and the access log which worker served each request. A second API
+  (tempest's ``image_remote``, one worker) runs beside it the same way
+  (:func:`~winci.backends.shared.start_glances`);
 - Glance's images are on a share as a Windows host names it: the run's folder
   ``<private>/stack/sofs`` is ``\\\\winci-sofs\\glance`` and drive ``S:`` in the run's prefix
   (:mod:`winci.platforms.wine.shares`); the file stores are on the UNC path, staging,
   tasks, the image cache and the locks on the drive letter, as a container on a Hyper-V
-  host sees its SoFS share through ``New-SmbGlobalMapping``;
+  host sees its SoFS share through ``New-SmbGlobalMapping`` (the second API's state
+  under ``S:\\node2``, as a second Glance node's);
 - :meth:`WineBackend.down` stops the services, then ends the Wine session: every Wine
   process of the run (wineserver and Wine's helpers included) is gone before the
   run's runner closes. A set-up that fails or is interrupted ends it too.
@@ -43,9 +46,13 @@ from typing import Any
 from winci.backends.base import BackendConfig, Step
 from winci.backends.shared import (
     HostServices,
+    glance_facts,
     native_tempest_envs,
     publish_configs,
     stack_settings,
+    start_glances,
+    stop_glances,
+    want_remote_glance,
     write_credentials,
 )
 from winci.envs import ensure_env
@@ -87,12 +94,13 @@ def metadata_env(constraints: Path) -> EnvSpec:
     return EnvSpec(name="pbr", requirements=("pbr",), constraints=constraints)
 
 
-def glance_places(share: MappedShare) -> GlancePlaces:
+def glance_places(share: MappedShare, node: str = "node") -> GlancePlaces:
     """Glance's folders on ``share``: the file stores under ``\\\\server\\share\\images``
-    (UNC), its state (staging, tasks, image cache, locks) under ``S:\\node`` (the drive
-    letter); both are folders of the same host folder."""
+    (UNC), an API's state (staging, tasks, image cache, locks) under ``S:\\<node>``
+    (the drive letter; the second API's is ``node2``, as a second Glance node's would
+    be); all folders of the same host folder."""
     return GlancePlaces(store=Place(share.host_path("images"), share.unc_path("images")),
-                        state=Place(share.host_path("node"), share.drive_path("node")))
+                        state=Place(share.host_path(node), share.drive_path(node)))
 
 
 class WineBackend:
@@ -116,9 +124,14 @@ class WineBackend:
         self.keystone_venv: Path | None = None
         self.tempest_venv: Path | None = None
         self.host = HostServices(self.settings, runner, self.notes)
-        self.glance: Glance | None = None
+        self.glances: list[Glance] = []  # the API, then the second one (image_remote)
         self.timings: dict[str, float] = {}
         self._platform: dict[str, Any] = {"name": "wine", "label": LABEL, "what": LABEL}
+
+    @property
+    def glance(self) -> Glance | None:
+        """Glance's API (the first of :attr:`glances`), once it is being brought up."""
+        return self.glances[0] if self.glances else None
 
     # -- environments -------------------------------------------------------------------
     def prepare(self, tree: PreparedTree, progress: Progress) -> None:
@@ -156,8 +169,7 @@ class WineBackend:
         timings = {**(self.wine.timings if self.wine is not None else {}), **self.timings}
         if timings:
             info["timings_s"] = {k: round(v, 2) for k, v in sorted(timings.items())}
-        if self.glance is not None and (api := self.glance.serving_facts()):
-            info["glance_api"] = api
+        info |= glance_facts(self.glances)
         if self.share is not None:
             info["image_share"] = {"unc": self.share.unc, "drive": self.share.drive,
                                    "what": "a folder of the run mapped by the prefix's "
@@ -191,18 +203,17 @@ class WineBackend:
             raise InfraError("the wine stack needs its environments first",
                              "the run prepares them with the tempest lane")
         self.settings.log_dir.mkdir(parents=True, exist_ok=True)
+        want_remote_glance(self.settings)
         self.host.up(step, kvenv)
-        step(f"glance ({LABEL})")
-        self.share = map_share(wine.session.prefix, SHARE_SERVER, SHARE_NAME,
-                               self.settings.service_dir("sofs"), drive=SHARE_DRIVE)
-        self.glance = Glance(self.settings, wine.python(genv), tree.path, workers=WORKERS,
-                             places=glance_places(self.share))
-        self.glance.configure()
-        self.glance.migrate()
-        self.glance.start()
+        step(f"the image share ({LABEL})")
+        share = self.share = map_share(wine.session.prefix, SHARE_SERVER, SHARE_NAME,
+                                       self.settings.service_dir("sofs"), drive=SHARE_DRIVE)
+        start_glances(step, self.settings, wine.python(genv), tree.path, self.glances,
+                      workers=WORKERS, places=glance_places(share),
+                      remote_places=glance_places(share, node="node2"))
 
     def check_alive(self) -> None:
-        self.host.check_alive(self.glance.service if self.glance is not None else None)
+        self.host.check_alive(*(glance.service for glance in self.glances))
 
     def endpoints(self) -> dict[str, str]:
         return self.host.endpoints()
@@ -217,8 +228,7 @@ class WineBackend:
         """Glance's API, the native services, then the Wine session (every Wine
         process of the run); idempotent."""
         try:
-            if self.glance is not None and self.glance.service is not None:
-                self.glance.service.stop()
+            stop_glances(self.glances)
             self.host.down()
         finally:
             wine, self.wine = self.wine, None

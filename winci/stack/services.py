@@ -188,7 +188,8 @@ class Keystone:
 
 def provision_glance(settings: StackSettings) -> None:
     """Through a running Keystone's API: the service project, the glance user (admin and
-    service roles), the image service and its endpoints. Any backend's Keystone."""
+    service roles), the image service and its endpoints, and the second API's
+    (``image_remote``) when the stack has one. Any backend's Keystone."""
     api = KeystoneAPI(f"{settings.keystone_url}/v3", settings.admin_password)
     project = api.ensure("projects", {"name": "service", "domain_id": "default"})
     user = api.ensure("users", {"name": "glance", "domain_id": "default",
@@ -196,11 +197,15 @@ def provision_glance(settings: StackSettings) -> None:
     for role_name in ("admin", "service"):
         role = api.ensure("roles", {"name": role_name})
         api.put(f"/projects/{project}/users/{user}/roles/{role}")
-    service = api.ensure("services", {"name": "glance", "type": "image"})
-    for interface in ("public", "internal", "admin"):
-        api.ensure("endpoints", {"service_id": service, "interface": interface,
-                                 "region_id": "RegionOne", "url": settings.glance_url},
-                   match=("service_id", "interface"))
+    catalog = {"image": ("glance", settings.glance_url)}
+    if settings.glance_remote_url is not None:  # tempest's alternate_image_endpoint
+        catalog["image_remote"] = ("glance-remote", settings.glance_remote_url)
+    for kind, (name, url) in catalog.items():
+        service = api.ensure("services", {"name": name, "type": kind})
+        for interface in ("public", "internal", "admin"):
+            api.ensure("endpoints", {"service_id": service, "interface": interface,
+                                     "region_id": "RegionOne", "url": url},
+                       match=("service_id", "interface"))
 
 
 def _current_user() -> str:
@@ -260,15 +265,29 @@ class KeystoneAPI:
 class Glance:
     """Glance's API run by ``python`` (a venv with its requirements, or the Windows
     environment under Wine) from ``tree`` (Glance itself, first on the path of every
-    Glance process started here)."""
+    Glance process started here).
+
+    ``remote`` makes it the stack's second API, tempest's ``image_remote`` (devstack's
+    ``g-api-r``): the same database and image stores, its own port, configuration,
+    staging, tasks, image cache and logs, so that an image staged on one API is
+    imported, deleted or cached through the other (Glance proxies the request to the
+    API whose ``worker_self_reference_url`` staged it)."""
 
     def __init__(self, settings: StackSettings, python: ServicePython, tree: Path, *,
-                 workers: int = DEFAULT_WORKERS, places: GlancePlaces | None = None) -> None:
+                 workers: int = DEFAULT_WORKERS, places: GlancePlaces | None = None,
+                 remote: bool = False) -> None:
         self.settings = settings
         self.python = python
         self.tree = tree
         self.workers = workers
-        self.config_dir = settings.service_dir("glance")
+        self.remote = remote
+        self.name = "glance-remote" if remote else "glance"
+        port = settings.glance_remote_port if remote else settings.glance_port
+        if port is None:
+            raise InfraError("the second Glance API has no port",
+                             "set StackSettings.glance_remote_port first")
+        self.port: int = port
+        self.config_dir = settings.service_dir(self.name)
         self.places = places or GlancePlaces(
             Place(settings.store_dir, python.path(settings.store_dir)),
             Place(self.config_dir, python.path(self.config_dir)))
@@ -276,13 +295,27 @@ class Glance:
         self.folders: dict[str, str] = {}  # as configured (the config goes with the run)
 
     @property
+    def url(self) -> str:
+        return f"http://{self.settings.host}:{self.port}"
+
+    @property
     def config(self) -> Path:
         return self.config_dir / "glance-api.conf"
 
     @property
+    def log_dir(self) -> Path:
+        """Where Glance's own log goes: the stack's log folder, or a folder of its own
+        there for the second API."""
+        return self.settings.log_dir / "glance-remote" if self.remote else self.settings.log_dir
+
+    @property
     def own_log(self) -> Path:
         """Glance's own log (``[DEFAULT] log_file``), beside the service's log."""
-        return self.settings.log_dir / "glance-api.log"
+        return self.log_dir / "glance-api.log"
+
+    @property
+    def service_name(self) -> str:
+        return "glance-remote-api" if self.remote else "glance-api"
 
     def serves_with_workers(self) -> bool:
         """Whether the tree carries the patch queue's ``glance.cmd.api_waitress``."""
@@ -300,10 +333,13 @@ class Glance:
         for sub in ("image-cache", "staging", "tasks", "locks"):
             (places.state.host / sub).mkdir(parents=True, exist_ok=True)
         places.store.host.mkdir(parents=True, exist_ok=True)
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        # glance_url and glance_port are this API's own (worker_self_reference_url,
+        # public_endpoint, the import filter's ports)
         render("glance-api.conf.j2", s, self.config, database_url=self._database_url(),
                state_dir=places.state.name, store_dir=places.store.name,
-               config_dir=path(self.config_dir), log_dir=path(s.log_dir),
-               python=self.python.executable)
+               config_dir=path(self.config_dir), log_dir=path(self.log_dir),
+               python=self.python.executable, glance_url=self.url, glance_port=self.port)
         self.folders = configured_folders(self.config)
         shutil.copyfile(self.tree / "etc" / "glance-api-paste.ini",
                         self.config_dir / "glance-api-paste.ini")
@@ -324,21 +360,21 @@ class Glance:
     def server_args(self) -> list[str]:
         """The API's command line (after the interpreter): the queue's server with
         :attr:`workers` workers and its access log, else the launcher's waitress."""
-        s = self.settings
         env = {"OS_GLANCE_CONFIG_DIR": self.python.path(self.config_dir)}
         if self.serves_with_workers():
             return module_launcher_args(self.python, API_SERVER, [
-                "--bind", f"{s.host}:{s.glance_port}", "--workers", str(self.workers),
-                "--access-log"], "glance-api", env)
-        return launcher_args(self.python, "glance.wsgi.api:application", s.glance_port,
-                             "glance-api", env)
+                "--bind", f"{self.settings.host}:{self.port}", "--workers",
+                str(self.workers), "--access-log"], self.service_name, env)
+        return launcher_args(self.python, "glance.wsgi.api:application", self.port,
+                             self.service_name, env)
 
     def start(self) -> None:
-        self.service = self.python.start(self.server_args(), name="glance-api",
+        self.service = self.python.start(self.server_args(), name=self.service_name,
                                          extra_env=self.python.tree_env(self.tree))
         service = self.service
-        wait_until(lambda: _http_ok(f"{self.settings.glance_url}/"), timeout=START_TIMEOUT,
-                   what="Glance API", alive=service.alive)
+        what = "the second Glance API (image_remote)" if self.remote else "Glance API"
+        wait_until(lambda: _http_ok(f"{self.url}/"), timeout=START_TIMEOUT, what=what,
+                   alive=service.alive)
 
     def worker_processes(self) -> list[psutil.Process]:
         """The host processes of the API's workers (``glance.cmd.api_waitress

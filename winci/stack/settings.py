@@ -40,6 +40,8 @@ class StackSettings:
     glance_port: int = field(default_factory=free_port)
     web_port: int = field(default_factory=free_port)
     db_port: int = field(default_factory=free_port)
+    # a second Glance API, tempest's ``image_remote`` (devstack's g-api-r), when set
+    glance_remote_port: int | None = None
     admin_password: str = field(default_factory=_password)
     glance_password: str = field(default_factory=_password)
     db_password: str = field(default_factory=_password)
@@ -53,6 +55,14 @@ class StackSettings:
     @property
     def glance_url(self) -> str:
         return f"http://{self.host}:{self.glance_port}"
+
+    @property
+    def glance_remote_url(self) -> str | None:
+        """The second Glance API's URL (``image_remote`` in the catalog), if the stack
+        has one."""
+        if self.glance_remote_port is None:
+            return None
+        return f"http://{self.host}:{self.glance_remote_port}"
 
     @property
     def web_url(self) -> str:
@@ -99,6 +109,7 @@ class StackSettings:
             "web_url": self.web_url,
             "web_port": self.web_port,
             "glance_port": self.glance_port,
+            "glance_remote_url": self.glance_remote_url,
             "admin_password": self.admin_password,
             "glance_password": self.glance_password,
             "log_dir": self.log_dir.as_posix(),
