@@ -23,7 +23,8 @@ pytestmark = pytest.mark.integration
 
 WINCI = Path(sys.executable).with_name("winci")
 UNIT_AND_IMAGES = (r"glance\.tests\.unit\.test_versions"
-                   r"|tempest\.api\.image\.v2\.test_images\.BasicOperationsImagesTest")
+                   r"|tempest\.api\.image\.v2\.test_images\.BasicOperationsImagesTest"
+                   r"|tempest\.api\.image\.v2\.test_images\.ImportImagesTest\.test_remote_")
 ONE_TEMPEST_TEST = (r"tempest\.api\.image\.v2\.test_images\.BasicOperationsImagesTest"
                     r"\.test_delete_image")
 
@@ -82,11 +83,19 @@ def test_docker_backend_run_passes_and_leaves_nothing(engine: docker.DockerClien
         # Every container's log, saved on the way down; the services' own log files.
         for service, line in (("mysql", "mysql: serving on 127.0.0.1"),
                               ("keystone", "keystone: serving keystone.wsgi.api"),
-                              ("glance", "glance: serving glance.wsgi.api")):
+                              ("glance", "glance: serving glance.wsgi.api"),
+                              ("glance-remote", "glance: serving glance.wsgi.api")):
             text = (out / "logs" / f"{service}.log").read_text()
             assert text.startswith(f"# container winci-{run_id}-{service}")
             assert line in text, service
         assert (out / "logs" / "services" / "glance-api.log").stat().st_size > 0
+        # the second Glance container (image_remote): tempest's remote import and delete
+        # ran through it, and it proxied them to the first
+        junit = (out / "tempest" / "junit.xml").read_text()
+        assert "test_remote_import" in junit and "test_remote_delete" in junit
+        assert tempest["skipped"] == 0, tempest
+        remote_log = out / "logs" / "services" / "glance-remote" / "glance-api.log"
+        assert "Proxying POST request to host" in remote_log.read_text()
         assert (out / "logs" / "keystone-bootstrap.log").is_file()
         conf = (out / "config" / "glance" / "glance-api.conf").read_text()
         assert "/var/lib/winci/images/file1" in conf  # the image-store volume
@@ -105,12 +114,14 @@ def test_kept_docker_run_is_ended_by_winci_down(engine: docker.DockerClient,
         assert "the stack stays up" in done.stdout
         kept = leftovers(engine, run_id)
         for what in ("container winci-{}-mysql", "container winci-{}-keystone",
-                     "container winci-{}-glance", "volume winci-{}-images"):
+                     "container winci-{}-glance", "container winci-{}-glance-remote",
+                     "volume winci-{}-images"):
             assert what.format(run_id) in kept, kept
     finally:
         down = _winci("down", "--run-id", run_id, cwd=tmp_path)
     assert down.returncode == 0
     assert f"removed container winci-{run_id}-glance" in down.stdout
+    assert f"removed container winci-{run_id}-glance-remote" in down.stdout
     assert leftovers(engine, run_id) == []
     again = _winci("down", "--run-id", run_id, cwd=tmp_path)
     assert "nothing labelled or kept" in again.stdout

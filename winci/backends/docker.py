@@ -11,6 +11,10 @@ made. The stack, on :class:`winci.docker.containers.RunContainers`:
   which is bind-mounted at the same path (so the paths in them mean the same inside),
   as are the run folder and the work tree;
 - ``keystone-manage`` and ``glance-manage`` as one-shot containers of their images;
+- with host networking, a second Glance container (``glance-remote``, tempest's
+  ``image_remote``: the same database and image store, its own port, state and logs),
+  as the local backend's second API; behind NAT (Windows containers) none, and
+  tempest's three remote tests skip;
 - the image store in a named volume (``winci-<run>-images``);
 - the services' own log files in ``<run>/logs/services/``; on :meth:`down` every
   container's output lands in ``<run>/logs/<service>.log``;
@@ -40,6 +44,7 @@ from winci.backends.shared import (
     publish_configs,
     stack_settings,
     start_image_server,
+    want_remote_glance,
     write_credentials,
 )
 from winci.docker.containers import PATHS, RunContainers, ServiceSpec, host_user
@@ -208,15 +213,20 @@ class DockerBackend:
             raise InfraError(f"{name} failed with exit code {code}", f"see {log}")
 
     def up(self, step: Step) -> None:
-        self._running()
+        containers, _ = self._running()
         self.services_log_dir.mkdir(parents=True, exist_ok=True)
+        if containers.network_mode == "host":
+            # The second API (tempest's image_remote) proxies to the first at its
+            # worker_self_reference_url, 127.0.0.1: one network, the host's. Behind NAT
+            # (Windows containers) each container's 127.0.0.1 is its own: none there.
+            want_remote_glance(self.settings)
         step("database (mysql container)")
         self.ensure_database()
         step("image web server")
         self.web = start_image_server(self.settings, self.runner)
         step("keystone container")
         self._keystone()
-        step("glance container")
+        step("glance containers" if self.settings.glance_remote_port else "glance container")
         self._glance()
 
     def _keystone(self) -> None:
@@ -244,21 +254,33 @@ class DockerBackend:
         containers, tree = self._running()
         s = self.settings
         image = self.image("glance")
-        gdir = s.service_dir("glance")
-        for sub in ("image-cache", "staging", "tasks", "locks"):
-            (gdir / sub).mkdir(parents=True, exist_ok=True)
-        conf = str(render("glance-api.conf.j2", s, gdir / "glance-api.conf",
-                          database_url=s.database_url("glance"), state_dir=gdir.as_posix(),
-                          store_dir=PATHS[containers.platform].image_store,
-                          config_dir=gdir.as_posix(), python=IMAGE_PYTHON,
-                          log_dir=self.services_log_dir.as_posix()))
         etc = tree.path / "etc"
-        shutil.copyfile(etc / "glance-api-paste.ini", gdir / "glance-api-paste.ini")
-        self._task("glance-db-sync", image, "glance-manage", ["--config-file", conf, "db_sync"])
-        self._task("glance-load-metadefs", image, "glance-manage",
-                   ["--config-file", conf, "db_load_metadefs", str(etc / "metadefs")])
-        containers.start(ServiceSpec("glance", image, s.glance_port, config_dir=gdir,
-                                     binds=self.binds, image_store=True, health_timeout=180))
+        for name, port in (("glance", s.glance_port), ("glance-remote", s.glance_remote_port)):
+            if port is None:
+                continue  # no second API
+            gdir = s.service_dir(name)
+            for sub in ("image-cache", "staging", "tasks", "locks"):
+                (gdir / sub).mkdir(parents=True, exist_ok=True)
+            log_dir = (self.services_log_dir if name == "glance"
+                       else self.services_log_dir / name)
+            log_dir.mkdir(parents=True, exist_ok=True)
+            # glance_url and glance_port: this API's own (see Glance.configure)
+            conf = str(render("glance-api.conf.j2", s, gdir / "glance-api.conf",
+                              database_url=s.database_url("glance"),
+                              state_dir=gdir.as_posix(),
+                              store_dir=PATHS[containers.platform].image_store,
+                              config_dir=gdir.as_posix(), python=IMAGE_PYTHON,
+                              log_dir=log_dir.as_posix(),
+                              glance_url=f"http://{s.host}:{port}", glance_port=port))
+            shutil.copyfile(etc / "glance-api-paste.ini", gdir / "glance-api-paste.ini")
+            if name == "glance":  # one database: migrated once
+                self._task("glance-db-sync", image, "glance-manage",
+                           ["--config-file", conf, "db_sync"])
+                self._task("glance-load-metadefs", image, "glance-manage",
+                           ["--config-file", conf, "db_load_metadefs", str(etc / "metadefs")])
+            containers.start(ServiceSpec(name, image, port, serves="glance", config_dir=gdir,
+                                         binds=self.binds, image_store=True,
+                                         health_timeout=180))
 
     def check_alive(self) -> None:
         containers = self.containers.containers if self.containers else {}

@@ -81,6 +81,7 @@ class ServiceSpec:
     name: str                                  # mysql, keystone, glance, tempest...
     image: str
     port: int
+    serves: str | None = None                  # ``winci serve`` service (default: name)
     command: list[str] | None = None           # default: ``winci serve`` arguments
     entrypoint: list[str] | None = None        # default: the image's (``winci serve``)
     config_dir: Path | None = None             # host folder, mounted read-only
@@ -151,7 +152,7 @@ class RunContainers:
         # Host network: 127.0.0.1 is the host's. NAT (Windows): listen on every interface
         # of the container; the port is published on the host's 127.0.0.1 only.
         bind = LOOPBACK if self.network_mode == "host" else "0.0.0.0"
-        return [spec.name, "--config-dir", self.paths.config(spec.name),
+        return [spec.serves or spec.name, "--config-dir", self.paths.config(spec.name),
                 "--port", str(spec.port), "--bind", bind]
 
     def _volumes(self, spec: ServiceSpec) -> dict[str, dict[str, str]]:
