@@ -1,9 +1,12 @@
 # shellcheck shell=bash
-# Shared by scripts/winci and scripts/test: find Python, install Debian packages when
-# root and missing, create .venv and install winci into it. Sourced, not run.
+# Shared by scripts/winci, scripts/test and scripts/test.d: find Python, install Debian
+# packages when root and missing, create .venv and install winci into it. Sourced, not
+# run: it defines, and does nothing else.
 
 WINCI_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 VENV="$WINCI_ROOT/.venv"
+# winci's cache, where winci.host.paths.cache_dir() finds it on Linux
+WINCI_CACHE_ROOT=${WINCI_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/winci}
 
 say() { printf 'winci bootstrap: %s\n' "$*" >&2; }
 die() { printf 'winci bootstrap: error: %s\n' "$*" >&2; exit "${2:-3}"; }

@@ -18,7 +18,9 @@ TVENV="$ROOT/.venv-tools/ansible"
 DEST="$TVENV/collections"
 REQ="$ROOT/ansible/requirements.yml"
 ANSIBLE_BUNDLE=12.3.0
-CACHE=${WINCI_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/winci}/ansible
+# shellcheck source=scripts/_bootstrap.sh
+. "$ROOT/scripts/_bootstrap.sh"
+CACHE=$WINCI_CACHE_ROOT/ansible
 say() { printf 'ansible.sh: %s\n' "$*" >&2; }
 
 if [ ! -x "$TVENV/bin/ansible-galaxy" ]; then

@@ -16,7 +16,9 @@ set -euo pipefail
 SOCK=${WINCI_PODMAN_SOCK:-/run/winci-podman.sock}
 BASE_IMAGE=${WINCI_BASE_IMAGE:-localhost/winci/debian:bookworm}
 SUITE=bookworm
-LOG_DIR=${WINCI_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/winci}/podman
+# shellcheck source=scripts/_bootstrap.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../_bootstrap.sh"
+LOG_DIR=$WINCI_CACHE_ROOT/podman
 say() { printf 'podman.sh: %s\n' "$*" >&2; }
 
 if [ "${WINCI_PODMAN_SKIP:-}" = 1 ]; then
