@@ -167,7 +167,7 @@ class KeptBackend:
         checks = [("Keystone", f"{s.keystone_url}/v3"), ("Glance", s.glance_url),
                   ("the image web server", f"{s.web_url}/{IMAGE_NAME}")]
         if s.glance_remote_url is not None:
-            checks.append(("The second Glance API (image_remote)", s.glance_remote_url))
+            checks.append(("the second Glance API (image_remote)", s.glance_remote_url))
         for what, url in checks:
             if not _answers(url):
                 raise InfraError(f"{what} of kept run {self.kept.run_id} does not answer "
