@@ -55,6 +55,7 @@ from winci.host.netutil import LOOPBACK
 from winci.host.paths import cache_dir
 from winci.procs import Runner
 from winci.runfolder import Manifest
+from winci.stack.api_site import api_site
 from winci.stack.mariadb import Database, admin_sql, database_sql, server_url
 from winci.stack.services import provision_glance
 from winci.stack.settings import render
@@ -255,31 +256,28 @@ class DockerBackend:
         s = self.settings
         image = self.image("glance")
         etc = tree.path / "etc"
-        for name, port in (("glance", s.glance_port), ("glance-remote", s.glance_remote_port)):
-            if port is None:
-                continue  # no second API
-            gdir = s.service_dir(name)
+        sites = [api_site(s, log_dir=self.services_log_dir)]
+        if s.glance_remote_port is not None:
+            sites.append(api_site(s, remote=True, log_dir=self.services_log_dir))
+        for site in sites:
+            gdir = s.service_dir(site.name)
             for sub in ("image-cache", "staging", "tasks", "locks"):
                 (gdir / sub).mkdir(parents=True, exist_ok=True)
-            log_dir = (self.services_log_dir if name == "glance"
-                       else self.services_log_dir / name)
-            log_dir.mkdir(parents=True, exist_ok=True)
-            # glance_url and glance_port: this API's own (see Glance.configure)
+            site.log_dir.mkdir(parents=True, exist_ok=True)
             conf = str(render("glance-api.conf.j2", s, gdir / "glance-api.conf",
                               database_url=s.database_url("glance"),
                               state_dir=gdir.as_posix(),
                               store_dir=PATHS[containers.platform].image_store,
                               config_dir=gdir.as_posix(), python=IMAGE_PYTHON,
-                              log_dir=log_dir.as_posix(),
-                              glance_url=f"http://{s.host}:{port}", glance_port=port))
+                              log_dir=site.log_dir.as_posix(), **site.template_vars()))
             shutil.copyfile(etc / "glance-api-paste.ini", gdir / "glance-api-paste.ini")
-            if name == "glance":  # one database: migrated once
+            if not site.remote:  # one database: migrated once
                 self._task("glance-db-sync", image, "glance-manage",
                            ["--config-file", conf, "db_sync"])
                 self._task("glance-load-metadefs", image, "glance-manage",
                            ["--config-file", conf, "db_load_metadefs", str(etc / "metadefs")])
-            containers.start(ServiceSpec(name, image, port, serves="glance", config_dir=gdir,
-                                         binds=self.binds, image_store=True,
+            containers.start(ServiceSpec(site.name, image, site.port, serves="glance",
+                                         config_dir=gdir, binds=self.binds, image_store=True,
                                          health_timeout=180))
 
     def check_alive(self) -> None:

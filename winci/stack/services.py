@@ -40,6 +40,7 @@ from winci.procs import Completed, Runner, Service
 from winci.procs.runner import CHILD_ENV
 from winci.procs.tree import processes_with_env
 from winci.stack import api_logs, launcher
+from winci.stack.api_site import api_site
 from winci.stack.settings import StackSettings, render
 from winci.worktree.tree import tree_path_env
 
@@ -280,13 +281,10 @@ class Glance:
         self.python = python
         self.tree = tree
         self.workers = workers
+        self.site = api_site(settings, remote=remote)
         self.remote = remote
-        self.name = "glance-remote" if remote else "glance"
-        port = settings.glance_remote_port if remote else settings.glance_port
-        if port is None:
-            raise InfraError("the second Glance API has no port",
-                             "set StackSettings.glance_remote_port first")
-        self.port: int = port
+        self.name = self.site.name
+        self.port = self.site.port
         self.config_dir = settings.service_dir(self.name)
         self.places = places or GlancePlaces(
             Place(settings.store_dir, python.path(settings.store_dir)),
@@ -296,7 +294,7 @@ class Glance:
 
     @property
     def url(self) -> str:
-        return f"http://{self.settings.host}:{self.port}"
+        return self.site.url
 
     @property
     def config(self) -> Path:
@@ -306,7 +304,7 @@ class Glance:
     def log_dir(self) -> Path:
         """Where Glance's own log goes: the stack's log folder, or a folder of its own
         there for the second API."""
-        return self.settings.log_dir / "glance-remote" if self.remote else self.settings.log_dir
+        return self.site.log_dir
 
     @property
     def own_log(self) -> Path:
@@ -334,12 +332,10 @@ class Glance:
             (places.state.host / sub).mkdir(parents=True, exist_ok=True)
         places.store.host.mkdir(parents=True, exist_ok=True)
         self.log_dir.mkdir(parents=True, exist_ok=True)
-        # glance_url and glance_port are this API's own (worker_self_reference_url,
-        # public_endpoint, the import filter's ports)
         render("glance-api.conf.j2", s, self.config, database_url=self._database_url(),
                state_dir=places.state.name, store_dir=places.store.name,
                config_dir=path(self.config_dir), log_dir=path(self.log_dir),
-               python=self.python.executable, glance_url=self.url, glance_port=self.port)
+               python=self.python.executable, **self.site.template_vars())
         self.folders = configured_folders(self.config)
         shutil.copyfile(self.tree / "etc" / "glance-api-paste.ini",
                         self.config_dir / "glance-api-paste.ini")
